@@ -1,0 +1,48 @@
+# deploy/lib.sh: what the deploy commands share: installing Debian packages
+# and building the tree. Sourced, not run.
+
+GB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# What building and testing gpio-broker needs on Debian 12.
+GB_BUILD_PACKAGES="build-essential cmake pkg-config libuv1-dev
+	libmosquitto-dev libcjson-dev libinih-dev libfuse3-dev fuse3
+	libcmocka-dev libsystemd-dev libssl-dev mosquitto mosquitto-clients
+	jq openssl procps psmisc iproute2 ca-certificates"
+
+gb_say() {
+	printf '%s: %s\n' "${0##*/}" "$*" >&2
+}
+
+gb_die() {
+	gb_say "$*"
+	exit 1
+}
+
+# Install the Debian packages named, those not installed yet. Needs root
+# the first time; a later run with everything present needs nothing.
+gb_need() {
+	local missing=() pkg
+	for pkg in $*; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" = 0 ] ||
+		gb_die "needs these Debian packages, run as root: ${missing[*]}"
+	gb_say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null ||
+		gb_die "apt-get update failed"
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+		>/dev/null || gb_die "apt-get install failed: ${missing[*]}"
+}
+
+# Configure and build into DIR (default build/), with extra cmake options.
+gb_build() {
+	local dir=${1:-$GB_TOP/build}
+	shift || true
+	cmake -S "$GB_TOP" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" \
+		>/dev/null || gb_die "cmake configure failed"
+	cmake --build "$dir" -j "$(nproc)" -- --no-print-directory ||
+		gb_die "build failed"
+}
