@@ -102,6 +102,12 @@ void config_free(struct config *cfg);
 const struct config_pin *config_find_pin(const struct config *cfg,
 					 unsigned int number);
 
+/*
+ * Print every key of every section, with its type, limits, default and
+ * help, as plain text for --help and the documentation.
+ */
+void config_print_reference(FILE *out);
+
 const char *config_edge_name(enum config_edge edge);
 const char *config_direction_name(enum config_direction dir);
 
