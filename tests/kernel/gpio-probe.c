@@ -323,6 +323,10 @@ static void facts_export(void)
 	fact("export-hex", NULL, "%s",
 	     errname(put(root_path("export"), s)));
 	unexport(0);
+	snprintf(s, sizeof(s), "0%o", P.base);
+	fact("export-octal", NULL, "%s",
+	     errname(put(root_path("export"), s)));
+	unexport(0);
 	snprintf(s, sizeof(s), "+%d", P.base);
 	fact("export-plus-sign", NULL, "%s",
 	     errname(put(root_path("export"), s)));
@@ -444,6 +448,8 @@ static void facts_edge(void)
 /* An output whose edge was set before: what changing edge does. */
 static void facts_edge_change_on_output(void)
 {
+	int fd;
+
 	export(4);
 	attr_put(4, "edge", "both");
 	attr_put(4, "direction", "out");
@@ -452,7 +458,13 @@ static void facts_edge_change_on_output(void)
 	fact("edge-other-on-output", NULL, "%s",
 	     put_then_get(4, "edge", "rising", "edge"));
 	attr_put(4, "direction", "in");
+	fd = open_value(4);
+	read_fd(fd);
+	pull(4, 1);
+	fact("edge-lost-back-to-input", NULL, "%d", drain(fd));
+	close(fd);
 	unexport(4);
+	pull(4, 0);
 }
 
 static void facts_edge_kinds(void)
