@@ -1,0 +1,171 @@
+/* main.c: gpio-broker's command line: check a configuration, or run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <mosquitto.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+
+#define PASSWORD_MAX 1024
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: gpio-broker -c FILE [-v] [--reset-counts]\n"
+		"       gpio-broker --check-config FILE\n"
+		"\n"
+		"Puts the board's sysfs GPIO pins on MQTT: edges and counts of\n"
+		"input pins are published, output pins follow commands.\n"
+		"\n"
+		"  -c, --config FILE     run with this configuration\n"
+		"      --check-config FILE\n"
+		"                        check the configuration and exit:\n"
+		"                        0 when valid, 1 when not\n"
+		"      --reset-counts    start counting from zero when the\n"
+		"                        state file is corrupt or unwanted\n"
+		"  -v, --verbose         log debug messages too\n"
+		"      --version         print the version and exit\n"
+		"  -h, --help            print this help and exit\n");
+}
+
+/*
+ * Read the MQTT password: the file's first line. A file others may read
+ * is refused. The password itself never reaches a message.
+ */
+static int read_password(const char *path, char *buf, size_t len)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st)) {
+		log_error("cannot read password_file '%s': %s", path,
+			  strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 007)) {
+		log_error("password_file '%s' is not a regular file closed to "
+			  "others (mode %04o): chmod o-rwx it", path,
+			  (unsigned int)(st.st_mode & 07777));
+		close(fd);
+		return -1;
+	}
+
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (!buf[0]) {
+		log_error("password_file '%s' is empty", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_config(const char *path)
+{
+	struct config cfg;
+	int rc;
+
+	rc = config_load(path, &cfg, stderr);
+	if (!rc)
+		printf("%s: ok, %zu pins\n", path, cfg.n_pins);
+	config_free(&cfg);
+	return rc ? 1 : 0;
+}
+
+static int run(const char *path, bool reset)
+{
+	struct daemon_options opt = { .reset_counts = reset };
+	char password[PASSWORD_MAX];
+	struct config cfg;
+	int rc;
+
+	if (config_load(path, &cfg, stderr)) {
+		config_free(&cfg);
+		return 1;
+	}
+	if (cfg.mqtt.password_file[0]) {
+		if (read_password(cfg.mqtt.password_file, password,
+				  sizeof(password))) {
+			config_free(&cfg);
+			return 1;
+		}
+		opt.password = password;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	setenv("UV_THREADPOOL_SIZE", "2", 0);
+	mosquitto_lib_init();
+	rc = daemon_run(&cfg, &opt);
+	mosquitto_lib_cleanup();
+	explicit_bzero(password, sizeof(password));
+	config_free(&cfg);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_CHECK = 256, OPT_RESET, OPT_VERSION };
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, OPT_CHECK },
+		{ "reset-counts", no_argument, NULL, OPT_RESET },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL, *check = NULL;
+	bool reset = false;
+	int c, level = LOG_INFO;
+
+	while ((c = getopt_long(argc, argv, "c:vh", options, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case OPT_CHECK:
+			check = optarg;
+			break;
+		case OPT_RESET:
+			reset = true;
+			break;
+		case 'v':
+			level = LOG_DEBUG;
+			break;
+		case OPT_VERSION:
+			printf("gpio-broker %s\n", GB_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	log_init(level);
+
+	if (optind < argc || (!config && !check) || (config && check)) {
+		fprintf(stderr, "gpio-broker: %s\n", optind < argc ?
+			"unexpected argument" : "give either -c FILE or "
+			"--check-config FILE");
+		usage(stderr);
+		return 2;
+	}
+	return check ? check_config(check) : run(config, reset);
+}

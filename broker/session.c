@@ -1,0 +1,631 @@
+/* session.c: libmosquitto inside the libuv loop, with reconnects. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <mqtt_protocol.h>
+#include <netdb.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoff.h"
+#include "log.h"
+#include "session.h"
+#include "topic.h"
+
+enum session_state {
+	SESSION_IDLE,		/* not started */
+	SESSION_RESOLVING,	/* looking up the broker's address */
+	SESSION_CONNECTING,	/* waiting for CONNACK */
+	SESSION_SUBSCRIBING,	/* waiting for SUBACK */
+	SESSION_ONLINE,
+	SESSION_WAITING,	/* waiting to try again */
+	SESSION_STOPPING,	/* "offline" sent, waiting for the broker */
+	SESSION_STOPPED,
+};
+
+struct session {
+	uv_loop_t *loop;
+	const struct config_mqtt *cfg;
+	struct mosquitto *mosq;
+	SSL_CTX *tls;
+	const struct session_ops *ops;
+	void *data;
+
+	enum session_state state;
+	uv_poll_t *sock;	/* watches the socket libmosquitto owns */
+	int sock_fd;
+	int sock_events;
+	uv_timer_t timer;	/* retries, the stop deadline */
+	uv_getaddrinfo_t resolver;
+	bool resolving;
+	bool closing;
+	struct backoff backoff;
+	unsigned int attempt;	/* picks among the broker's addresses */
+	uint64_t deadline;	/* uv_now by which the broker must answer */
+	int sub_mid;
+	int offline_mid;
+	uint64_t offline_since;	/* uv_now when the connection was lost */
+	bool ever_online;
+	bool quiet;		/* this outage was logged already */
+	char address[INET6_ADDRSTRLEN];
+	char status_topic[TOPIC_MAX];
+	char filter[TOPIC_MAX];
+};
+
+static void session_free_handle(uv_handle_t *handle)
+{
+	free(handle);
+}
+
+/* Stop watching the socket; libmosquitto may close it now or has. */
+static void session_unwatch(struct session *s)
+{
+	if (s->sock) {
+		uv_close((uv_handle_t *)s->sock, session_free_handle);
+		s->sock = NULL;
+	}
+	s->sock_fd = -1;
+	s->sock_events = 0;
+}
+
+static void session_on_socket(uv_poll_t *handle, int status, int events);
+
+static int session_watch_new(struct session *s, int fd)
+{
+	s->sock = malloc(sizeof(*s->sock));
+	if (!s->sock)
+		return -ENOMEM;
+	if (uv_poll_init_socket(s->loop, s->sock, fd)) {
+		free(s->sock);
+		s->sock = NULL;
+		return -EBADF;
+	}
+	s->sock->data = s;
+	s->sock_fd = fd;
+	return 0;
+}
+
+/*
+ * Bring the socket watch in line with libmosquitto after each call into
+ * it: the socket may have been closed or replaced, and it may have data
+ * waiting to be written.
+ */
+static void session_watch(struct session *s)
+{
+	int fd = mosquitto_socket(s->mosq);
+	int events;
+
+	if (fd != s->sock_fd)
+		session_unwatch(s);
+	if (fd < 0)
+		return;
+	if (!s->sock && session_watch_new(s, fd)) {
+		log_error("cannot watch the broker connection");
+		return;
+	}
+
+	events = UV_READABLE;
+	if (mosquitto_want_write(s->mosq))
+		events |= UV_WRITABLE;
+	if (events != s->sock_events) {
+		uv_poll_start(s->sock, events, session_on_socket);
+		s->sock_events = events;
+	}
+}
+
+static const char *session_strerror(int rc)
+{
+	return rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc);
+}
+
+static void session_resolve(struct session *s);
+
+static void session_on_retry(uv_timer_t *timer)
+{
+	session_resolve(timer->data);
+}
+
+/* This attempt failed: say so once per outage, and try again later. */
+static void session_failed(struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void session_failed(struct session *s, const char *fmt, ...)
+{
+	uint64_t delay = backoff_next(&s->backoff);
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+
+	if (!s->quiet)
+		log_warn("cannot connect to broker %s:%u: %s; retrying",
+			 s->cfg->host, s->cfg->port, why);
+	else
+		log_debug("connecting to broker failed: %s; next try in "
+			  "%.1f s", why, delay / 1000.0);
+	s->quiet = true;
+	s->state = SESSION_WAITING;
+	uv_timer_start(&s->timer, session_on_retry, delay, 0);
+}
+
+static void session_connect(struct session *s)
+{
+	int rc;
+
+	session_unwatch(s);
+	rc = mosquitto_connect_bind_async(s->mosq, s->address,
+					  (int)s->cfg->port,
+					  (int)s->cfg->keepalive, NULL);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		session_failed(s, "%s", session_strerror(rc));
+		return;
+	}
+
+	s->state = SESSION_CONNECTING;
+	s->deadline = uv_now(s->loop) + SESSION_CONNECT_TIMEOUT_MS;
+	session_watch(s);
+}
+
+/* Take the next of the broker's addresses, in turn across attempts. */
+static void session_pick_address(struct session *s, struct addrinfo *res)
+{
+	unsigned int n = 0, i;
+	struct addrinfo *ai;
+
+	for (ai = res; ai; ai = ai->ai_next)
+		n++;
+	ai = res;
+	for (i = s->attempt++ % n; i > 0; i--)
+		ai = ai->ai_next;
+	getnameinfo(ai->ai_addr, ai->ai_addrlen, s->address,
+		    sizeof(s->address), NULL, 0, NI_NUMERICHOST);
+}
+
+static void session_maybe_free(struct session *s);
+
+static void session_on_resolved(uv_getaddrinfo_t *req, int status,
+				struct addrinfo *res)
+{
+	struct session *s = req->data;
+
+	s->resolving = false;
+	if (s->closing) {
+		uv_freeaddrinfo(res);
+		session_maybe_free(s);
+		return;
+	}
+	if (s->state != SESSION_RESOLVING) {
+		uv_freeaddrinfo(res);
+		return;
+	}
+	if (status < 0) {
+		session_failed(s, "cannot resolve '%s': %s", s->cfg->host,
+			       uv_strerror(status));
+		return;
+	}
+
+	session_pick_address(s, res);
+	uv_freeaddrinfo(res);
+	session_connect(s);
+}
+
+static void session_resolve(struct session *s)
+{
+	struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+	};
+	char port[8];
+	int rc;
+
+	snprintf(port, sizeof(port), "%u", s->cfg->port);
+	s->state = SESSION_RESOLVING;
+	rc = uv_getaddrinfo(s->loop, &s->resolver, session_on_resolved,
+			    s->cfg->host, port, &hints);
+	if (rc) {
+		session_failed(s, "cannot resolve '%s': %s", s->cfg->host,
+			       uv_strerror(rc));
+		return;
+	}
+	s->resolving = true;
+}
+
+static void session_on_connect(struct mosquitto *mosq, void *data, int rc,
+			       int flags, const mosquitto_property *props)
+{
+	struct session *s = data;
+
+	(void)flags;
+	(void)props;
+	if (rc) {
+		/* the broker closes the connection; on_disconnect follows */
+		if (!s->quiet)
+			log_error("broker %s:%u refused the connection: %s",
+				  s->cfg->host, s->cfg->port,
+				  mosquitto_reason_string(rc));
+		s->quiet = true;
+		return;
+	}
+
+	s->state = SESSION_SUBSCRIBING;
+	rc = mosquitto_subscribe_v5(mosq, &s->sub_mid, s->filter,
+				    (int)s->cfg->qos, MQTT_SUB_OPT_NO_LOCAL,
+				    NULL);
+	if (rc) {
+		log_error("cannot subscribe to '%s': %s", s->filter,
+			  mosquitto_strerror(rc));
+		mosquitto_disconnect(mosq);
+	}
+}
+
+static void session_log_online(struct session *s)
+{
+	double away;
+
+	if (!s->ever_online) {
+		log_notice("connected to broker %s:%u (%s)", s->cfg->host,
+			   s->cfg->port, s->address);
+		return;
+	}
+	away = (double)(uv_now(s->loop) - s->offline_since) / 1000.0;
+	log_notice("reconnected to broker %s:%u after %.1f s", s->cfg->host,
+		   s->cfg->port, away);
+}
+
+static void session_on_subscribe(struct mosquitto *mosq, void *data,
+				 int mid, int qos_count,
+				 const int *granted_qos,
+				 const mosquitto_property *props)
+{
+	struct session *s = data;
+
+	(void)props;
+	if (mid != s->sub_mid || s->state != SESSION_SUBSCRIBING)
+		return;
+	if (qos_count < 1 || granted_qos[0] >= 0x80)
+		log_error("broker refused the subscription to '%s': commands "
+			  "will not arrive", s->filter);
+
+	mosquitto_publish(mosq, NULL, s->status_topic, 6, "online", 1, true);
+	session_log_online(s);
+	s->state = SESSION_ONLINE;
+	s->ever_online = true;
+	s->quiet = false;
+	backoff_reset(&s->backoff);
+	s->ops->on_online(s->data);
+}
+
+static void session_on_stopped(uv_timer_t *timer)
+{
+	struct session *s = timer->data;
+
+	s->ops->on_stopped(s->data);
+}
+
+/* Stopped: report it from the loop, not from inside libmosquitto. */
+static void session_finish_stop(struct session *s)
+{
+	if (s->resolving)
+		uv_cancel((uv_req_t *)&s->resolver);
+	session_unwatch(s);
+	s->state = SESSION_STOPPED;
+	uv_timer_start(&s->timer, session_on_stopped, 0, 0);
+}
+
+static void session_on_disconnect(struct mosquitto *mosq, void *data, int rc,
+				  const mosquitto_property *props)
+{
+	struct session *s = data;
+
+	(void)mosq;
+	(void)props;
+	if (s->state == SESSION_STOPPING) {
+		session_finish_stop(s);
+		return;
+	}
+	if (s->state == SESSION_STOPPED || s->state == SESSION_WAITING)
+		return;
+
+	if (s->state != SESSION_ONLINE) {
+		session_failed(s, "%s", session_strerror(rc));
+		return;
+	}
+	log_warn("lost connection to broker %s:%u: %s; reconnecting",
+		 s->cfg->host, s->cfg->port, session_strerror(rc));
+	s->quiet = true;
+	s->offline_since = uv_now(s->loop);
+	s->state = SESSION_WAITING;
+	uv_timer_start(&s->timer, session_on_retry,
+		       backoff_next(&s->backoff), 0);
+	s->ops->on_offline(s->data);
+}
+
+static void session_on_message(struct mosquitto *mosq, void *data,
+			       const struct mosquitto_message *msg)
+{
+	struct session *s = data;
+
+	(void)mosq;
+	if (s->state == SESSION_ONLINE)
+		s->ops->on_message(msg, s->data);
+}
+
+static void session_on_publish(struct mosquitto *mosq, void *data, int mid)
+{
+	struct session *s = data;
+
+	if (s->state == SESSION_STOPPING && mid == s->offline_mid)
+		mosquitto_disconnect(mosq);
+}
+
+static void session_on_log(struct mosquitto *mosq, void *data, int level,
+			   const char *text)
+{
+	struct session *s = data;
+
+	(void)mosq;
+	if (level == MOSQ_LOG_ERR && !s->quiet)
+		log_warn("libmosquitto: %s", text);
+	else
+		log_debug("libmosquitto: %s", text);
+}
+
+/* Read what there is; TLS may hold decrypted data the socket won't show. */
+static int session_read(struct session *s)
+{
+	SSL *ssl;
+	int rc, rounds = 0;
+
+	do {
+		rc = mosquitto_loop_read(s->mosq, 1);
+		ssl = mosquitto_ssl_get(s->mosq);
+	} while (rc == MOSQ_ERR_SUCCESS && ssl && SSL_pending(ssl) > 0 &&
+		 ++rounds < 64);
+	return rc;
+}
+
+static void session_on_socket(uv_poll_t *handle, int status, int events)
+{
+	struct session *s = handle->data;
+	int rc = MOSQ_ERR_SUCCESS;
+
+	/* on an error, a read lets libmosquitto find out and clean up */
+	if (status < 0)
+		events = UV_READABLE;
+	if (events & UV_READABLE)
+		rc = session_read(s);
+	if (rc == MOSQ_ERR_SUCCESS && (events & UV_WRITABLE) &&
+	    mosquitto_socket(s->mosq) >= 0)
+		mosquitto_loop_write(s->mosq, 1);
+	session_watch(s);
+}
+
+static int session_tls(struct session *s, char *err, size_t errlen)
+{
+	const struct config_mqtt *c = s->cfg;
+	X509_VERIFY_PARAM *param;
+	unsigned char ip[16];
+	int rc;
+
+	if (!c->tls_ca_file[0])
+		return 0;
+
+	/*
+	 * We connect to the address we resolved ourselves, so libmosquitto
+	 * would check the certificate against that address. OpenSSL checks
+	 * it against the configured host name instead, during the handshake.
+	 */
+	s->tls = SSL_CTX_new(TLS_client_method());
+	if (!s->tls)
+		return snprintf(err, errlen, "cannot create a TLS context"), -1;
+	param = SSL_CTX_get0_param(s->tls);
+	if (inet_pton(AF_INET, c->host, ip) == 1 ||
+	    inet_pton(AF_INET6, c->host, ip) == 1)
+		X509_VERIFY_PARAM_set1_ip_asc(param, c->host);
+	else
+		X509_VERIFY_PARAM_set1_host(param, c->host, 0);
+
+	mosquitto_void_option(s->mosq, MOSQ_OPT_SSL_CTX, s->tls);
+	mosquitto_int_option(s->mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 1);
+	rc = mosquitto_tls_set(s->mosq, c->tls_ca_file, NULL,
+			       c->tls_cert_file[0] ? c->tls_cert_file : NULL,
+			       c->tls_key_file[0] ? c->tls_key_file : NULL,
+			       NULL);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_tls_insecure_set(s->mosq, true);
+	if (rc != MOSQ_ERR_SUCCESS)
+		return snprintf(err, errlen, "cannot set up TLS with '%s': %s",
+				c->tls_ca_file, mosquitto_strerror(rc)), -1;
+	return 0;
+}
+
+static void session_set_callbacks(struct session *s)
+{
+	mosquitto_connect_v5_callback_set(s->mosq, session_on_connect);
+	mosquitto_disconnect_v5_callback_set(s->mosq, session_on_disconnect);
+	mosquitto_subscribe_v5_callback_set(s->mosq, session_on_subscribe);
+	mosquitto_message_callback_set(s->mosq, session_on_message);
+	mosquitto_publish_callback_set(s->mosq, session_on_publish);
+	mosquitto_log_callback_set(s->mosq, session_on_log);
+}
+
+static int session_setup(struct session *s, const char *password, char *err,
+			 size_t errlen)
+{
+	const struct config_mqtt *c = s->cfg;
+	int rc;
+
+	s->mosq = mosquitto_new(c->client_id, true, s);
+	if (!s->mosq)
+		return snprintf(err, errlen, "cannot create the MQTT client: "
+				"%s", strerror(errno)), -1;
+	mosquitto_int_option(s->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+			     MQTT_PROTOCOL_V5);
+	session_set_callbacks(s);
+
+	rc = mosquitto_will_set(s->mosq, s->status_topic, 7, "offline", 1,
+				true);
+	if (rc == MOSQ_ERR_SUCCESS && (c->username[0] || password))
+		rc = mosquitto_username_pw_set(s->mosq,
+					       c->username[0] ? c->username
+							      : NULL,
+					       password);
+	if (rc != MOSQ_ERR_SUCCESS)
+		return snprintf(err, errlen, "cannot set up the MQTT client: "
+				"%s", mosquitto_strerror(rc)), -1;
+	return session_tls(s, err, errlen);
+}
+
+int session_new(uv_loop_t *loop, const struct config_mqtt *cfg,
+		const char *password, const struct session_ops *ops,
+		void *data, struct session **out, char *err, size_t errlen)
+{
+	struct session *s;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return snprintf(err, errlen, "out of memory"), -ENOMEM;
+	s->loop = loop;
+	s->cfg = cfg;
+	s->ops = ops;
+	s->data = data;
+	s->sock_fd = -1;
+	s->resolver.data = s;
+	backoff_init(&s->backoff, SESSION_RETRY_FIRST_MS, SESSION_RETRY_MAX_MS,
+		     (uint32_t)uv_hrtime());
+	topic_global(s->status_topic, sizeof(s->status_topic),
+		     cfg->topic_prefix, "status");
+	topic_global(s->filter, sizeof(s->filter), cfg->topic_prefix, "#");
+	uv_timer_init(loop, &s->timer);
+	s->timer.data = s;
+
+	if (session_setup(s, password, err, errlen)) {
+		session_close(s);
+		return -EINVAL;
+	}
+	*out = s;
+	return 0;
+}
+
+void session_start(struct session *s)
+{
+	log_info("connecting to broker %s:%u as '%s'", s->cfg->host,
+		 s->cfg->port, s->cfg->client_id);
+	session_resolve(s);
+}
+
+void session_tick(struct session *s)
+{
+	switch (s->state) {
+	case SESSION_CONNECTING:
+	case SESSION_SUBSCRIBING:
+		if (uv_now(s->loop) < s->deadline)
+			break;
+		session_unwatch(s);
+		session_failed(s, "no answer within %d s",
+			       SESSION_CONNECT_TIMEOUT_MS / 1000);
+		break;
+	case SESSION_ONLINE:
+	case SESSION_STOPPING:
+		mosquitto_loop_misc(s->mosq);
+		session_watch(s);
+		break;
+	default:
+		break;
+	}
+}
+
+bool session_online(const struct session *s)
+{
+	return s->state == SESSION_ONLINE;
+}
+
+int session_publish(struct session *s, const char *topic,
+		    const void *payload, size_t len, bool retain)
+{
+	int rc;
+
+	if (s->state != SESSION_ONLINE)
+		return -ENOTCONN;
+
+	rc = mosquitto_publish(s->mosq, NULL, topic, (int)len, payload,
+			       (int)s->cfg->qos, retain);
+	session_watch(s);
+	switch (rc) {
+	case MOSQ_ERR_SUCCESS:
+		return 0;
+	case MOSQ_ERR_NOMEM:
+		return -ENOMEM;
+	case MOSQ_ERR_PAYLOAD_SIZE:
+	case MOSQ_ERR_OVERSIZE_PACKET:
+		return -EMSGSIZE;
+	default:
+		/* libmosquitto keeps a QoS 1 or 2 message for the next
+		 * connection; the socket watch sees the broken connection */
+		return s->cfg->qos ? 0 : -ENOTCONN;
+	}
+}
+
+static void session_on_stop_timeout(uv_timer_t *timer)
+{
+	struct session *s = timer->data;
+
+	log_warn("broker did not confirm 'offline' within %d s",
+		 SESSION_STOP_TIMEOUT_MS / 1000);
+	session_finish_stop(s);
+}
+
+void session_stop(struct session *s, bool hurry)
+{
+	int rc;
+
+	if (s->state == SESSION_STOPPED)
+		return;
+	if (s->state == SESSION_STOPPING && !hurry)
+		return;
+	if (s->state == SESSION_ONLINE && !hurry) {
+		rc = mosquitto_publish(s->mosq, &s->offline_mid,
+				       s->status_topic, 7, "offline", 1, true);
+		if (rc == MOSQ_ERR_SUCCESS) {
+			s->state = SESSION_STOPPING;
+			uv_timer_start(&s->timer, session_on_stop_timeout,
+				       SESSION_STOP_TIMEOUT_MS, 0);
+			session_watch(s);
+			return;
+		}
+	}
+	uv_timer_stop(&s->timer);
+	session_finish_stop(s);
+}
+
+static void session_maybe_free(struct session *s)
+{
+	if (s->resolving || s->timer.data)
+		return;
+	if (s->mosq)
+		mosquitto_destroy(s->mosq);
+	SSL_CTX_free(s->tls);
+	free(s);
+}
+
+static void session_on_timer_closed(uv_handle_t *handle)
+{
+	struct session *s = handle->data;
+
+	s->timer.data = NULL;
+	session_maybe_free(s);
+}
+
+void session_close(struct session *s)
+{
+	s->closing = true;
+	session_unwatch(s);
+	if (s->resolving)
+		uv_cancel((uv_req_t *)&s->resolver);
+	uv_close((uv_handle_t *)&s->timer, session_on_timer_closed);
+}
