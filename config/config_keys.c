@@ -193,44 +193,58 @@ int config__find_key(const struct config__table *table, const char *name)
 
 #define SUGGEST_MAX 32	/* longer names are not compared */
 
-/* Edit distance, ignoring case; both strings shorter than SUGGEST_MAX. */
+static bool same(char a, char b)
+{
+	return tolower((unsigned char)a) == tolower((unsigned char)b);
+}
+
+static size_t min3(size_t a, size_t b, size_t c)
+{
+	size_t m = a < b ? a : b;
+
+	return m < c ? m : c;
+}
+
+/*
+ * Edits from 'a' to 'b', ignoring case: insertions, deletions, changes
+ * and swaps of two neighbours. 'b' is shorter than SUGGEST_MAX.
+ */
 static size_t distance(const char *a, const char *b)
 {
-	size_t row[SUGGEST_MAX + 1], i, j, diag, up, best;
-	size_t nb = strlen(b);
+	size_t rows[3][SUGGEST_MAX + 1], *prev2, *prev, *row;
+	size_t nb = strlen(b), i, j;
 
 	for (j = 0; j <= nb; j++)
-		row[j] = j;
+		rows[0][j] = j;
 	for (i = 1; a[i - 1]; i++) {
-		diag = row[0];
+		prev2 = rows[(i + 1) % 3];	/* row i - 2 */
+		prev = rows[(i + 2) % 3];	/* row i - 1 */
+		row = rows[i % 3];
 		row[0] = i;
 		for (j = 1; j <= nb; j++) {
-			up = row[j];
-			best = diag + (tolower((unsigned char)a[i - 1]) !=
-				       tolower((unsigned char)b[j - 1]));
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
+			row[j] = min3(prev[j] + 1, row[j - 1] + 1,
+				      prev[j - 1] + !same(a[i - 1], b[j - 1]));
+			if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) &&
+			    same(a[i - 2], b[j - 1]) && prev2[j - 2] + 1 < row[j])
+				row[j] = prev2[j - 2] + 1;
 		}
 	}
-	return row[nb];
+	return rows[(i + 2) % 3][nb];	/* row i - 1, the last */
 }
 
 /* The key of 'table' that 'name' is most likely a typo of, or NULL. */
 const char *config__suggest(const struct config__table *table,
 			    const char *name)
 {
+	size_t len = strlen(name), i, d, best_d;
 	const char *best = NULL;
-	size_t i, d, best_d = 3;	/* at most two edits away */
 
-	if (strlen(name) >= SUGGEST_MAX)
+	if (len >= SUGGEST_MAX)
 		return NULL;
+	best_d = len < 6 ? 2 : len < 12 ? 3 : 4;	/* edits allowed + 1 */
 	for (i = 0; i < table->n_keys; i++) {
 		d = distance(name, table->keys[i].name);
-		if (d < best_d && d < strlen(name)) {
+		if (d < best_d) {
 			best = table->keys[i].name;
 			best_d = d;
 		}
