@@ -5,6 +5,7 @@
  *
  *   gpio-probe smoke --sysfs DIR --pull-dir DIR --base N [--pulses N]
  *   gpio-probe facts --sysfs DIR --pull-dir DIR --base N
+ *   gpio-probe pulse --pull-dir DIR --offset N --pulses N --hz N
  *
  * smoke: export a line, edge both, count one wake-up per edge of a pulse
  * train, then five pulses between two reads (one wake-up). Exit 0 when
@@ -14,6 +15,9 @@
  * what the kernel did, what the issue states, and whether they agree.
  * Exit 0 when all agree, 1 when any differs. Lines marked "new" record
  * behaviour the issue does not state.
+ *
+ * pulse: drive line N with full pulses (up, then down, 50 % duty) at a
+ * fixed rate on absolute deadlines, for a daemon to count.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +41,8 @@ struct probe {
 	const char *pull_dir;
 	int base;
 	int pulses;
+	int offset;
+	int hz;
 	int differ;
 };
 
@@ -824,29 +830,66 @@ static int run_smoke(void)
 	return bad;
 }
 
+/* A pulse train on the line at P.offset; prints how late it ran. */
+static int run_pulse(void)
+{
+	long half = 500000000L / P.hz, late_us;
+	struct timespec t0, t;
+
+	pull(P.offset, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t = t0;
+	for (int i = 0; i < P.pulses; i++) {
+		pull(P.offset, 1);
+		sleep_until(&t, half);
+		pull(P.offset, 0);
+		sleep_until(&t, half);
+	}
+	late_us = elapsed_us(&t0) - (long)P.pulses * 2 * (half / 1000);
+	printf("pulse: %d pulses at %d Hz on line %d, %ld us late\n",
+	       P.pulses, P.hz, P.offset, late_us);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: gpio-probe smoke|facts --sysfs DIR "
-		"--pull-dir DIR --base N [--pulses N]\n");
+		"--pull-dir DIR --base N [--pulses N]\n"
+		"       gpio-probe pulse --pull-dir DIR --offset N "
+		"--pulses N --hz N\n");
 	exit(2);
+}
+
+static int option(const char *name, const char *value)
+{
+	if (strcmp(name, "--sysfs") == 0)
+		P.sysfs = value;
+	else if (strcmp(name, "--pull-dir") == 0)
+		P.pull_dir = value;
+	else if (strcmp(name, "--base") == 0)
+		P.base = atoi(value);
+	else if (strcmp(name, "--pulses") == 0)
+		P.pulses = atoi(value);
+	else if (strcmp(name, "--offset") == 0)
+		P.offset = atoi(value);
+	else if (strcmp(name, "--hz") == 0)
+		P.hz = atoi(value);
+	else
+		return -1;
+	return 0;
 }
 
 static void parse(int argc, char **argv)
 {
 	P.pulses = 200;
-	for (int i = 2; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--sysfs") == 0)
-			P.sysfs = argv[i + 1];
-		else if (strcmp(argv[i], "--pull-dir") == 0)
-			P.pull_dir = argv[i + 1];
-		else if (strcmp(argv[i], "--base") == 0)
-			P.base = atoi(argv[i + 1]);
-		else if (strcmp(argv[i], "--pulses") == 0)
-			P.pulses = atoi(argv[i + 1]);
-		else
+	P.hz = 100;
+	if (strcmp(argv[1], "pulse") == 0)
+		P.sysfs = "-";
+	for (int i = 2; i + 1 < argc; i += 2)
+		if (option(argv[i], argv[i + 1]))
 			usage();
-	}
-	if (argc % 2 || !P.sysfs || !P.pull_dir || P.pulses < 1)
+	if (argc % 2 || !P.sysfs || !P.pull_dir || P.pulses < 1 ||
+	    P.hz < 1 || P.hz > 100000 || P.offset < 0)
 		usage();
 }
 
@@ -860,6 +903,8 @@ int main(int argc, char **argv)
 		return run_smoke();
 	if (strcmp(argv[1], "facts") == 0)
 		return run_facts();
+	if (strcmp(argv[1], "pulse") == 0)
+		return run_pulse();
 	usage();
 	return 2;
 }
