@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A real infrared remote's signal, replayed at its recorded speed onto a
+# rising pin and a both-edges pin (both high first, as the recording
+# starts): counts 774 and 1548, nothing missed.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/mqtt.sh"
+. "$(dirname "$0")/../lib/sim.sh"
+. "$(dirname "$0")/../lib/daemon.sh"
+
+vcd=$GB_SHARED/captures/nec-remote-all-buttons.vcd
+[ -r "$vcd" ] || skip "no capture at $vcd"
+
+mqtt_start
+sim_start "$TEST_DIR/sim"
+daemon_config "[pin 20]" "name = ir-rising" "direction = in" \
+	"edge = rising" "[pin 21]" "name = ir-both" "direction = in" \
+	"edge = both"
+sim_ctl "level 20 1"
+sim_ctl "level 21 1"
+daemon_start
+
+sim_ctl "replay 20 $vcd IR"
+sim_ctl "replay 21 $vcd IR"
+sim_ctl "wait"
+
+count_is() {
+	[ "$(mqtt_get "gpio/$1/count" | jq .count)" = "$2" ]
+}
+wait_for 5 "count 774 on gpio 20" count_is 20 774
+wait_for 5 "count 1548 on gpio 21" count_is 21 1548
+assert_eq "rising count" 774 "$(mqtt_get gpio/20/count | jq .count)"
+assert_eq "both count" 1548 "$(mqtt_get gpio/21/count | jq .count)"
+assert_eq "missed on the both pin" 0 "$(mqtt_get gpio/21/count | jq .missed)"
+assert_eq "exit status" 0 "$(daemon_stop)"
