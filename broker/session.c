@@ -254,7 +254,9 @@ static void session_on_connect(struct mosquitto *mosq, void *data, int rc,
 
 	s->state = SESSION_SUBSCRIBING;
 	rc = mosquitto_subscribe_v5(mosq, &s->sub_mid, s->filter,
-				    (int)s->cfg->qos, MQTT_SUB_OPT_NO_LOCAL,
+				    (int)s->cfg->qos,
+				    MQTT_SUB_OPT_NO_LOCAL |
+				    MQTT_SUB_OPT_RETAIN_AS_PUBLISHED,
 				    NULL);
 	if (rc) {
 		log_error("cannot subscribe to '%s': %s", s->filter,
