@@ -7,7 +7,7 @@ GB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 GB_BUILD_PACKAGES="build-essential cmake pkg-config libuv1-dev
 	libmosquitto-dev libcjson-dev libinih-dev libfuse3-dev fuse3
 	libcmocka-dev libsystemd-dev libssl-dev mosquitto mosquitto-clients
-	jq openssl procps psmisc iproute2 ca-certificates"
+	jq openssl procps psmisc iproute2 ca-certificates systemd"
 
 gb_say() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2
