@@ -309,7 +309,7 @@ static int accept_line(struct config__parse *p, const char *line,
 		return -1;
 	}
 	if (memchr(line, '\0', len)) {
-		config__error(p, p->line, "NUL byte in line");
+		config__error(p, p->line, "line contains a NUL byte");
 		return -1;
 	}
 	memcpy(s, line, len);

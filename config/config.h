@@ -69,7 +69,7 @@ struct config_gpio {
 	char sysfs_root[PATH_MAX];
 	unsigned int count_interval_ms;
 	unsigned int self_check_interval_ms;
-	char state_file[PATH_MAX];
+	char state_file[PATH_MAX];		/* "": counts are not kept */
 	unsigned int state_sync_interval_ms;
 };
 
@@ -88,7 +88,8 @@ struct config {
  * the first. Returns 0 when the file is valid, -EINVAL when it is not
  * (cfg is then emptied), or another -errno when it cannot be read (one
  * line "FILE: reason" is written). The caller owns cfg and must call
- * config_free on it in every case.
+ * config_free on it in every case. 'errors' may be NULL. Not thread-safe:
+ * inih's settings are globals.
  */
 int config_load(const char *path, struct config *cfg, FILE *errors);
 

@@ -869,7 +869,7 @@ static void nul_byte_in_a_file_is_an_error(void **state)
 	assert_int_equal(fwrite(text, 1, sizeof text - 1, f), sizeof text - 1);
 	fclose(f);
 	assert_int_equal(load_file(path, &cfg), -EINVAL);
-	want = format("%s:3: NUL byte in line\n", path);
+	want = format("%s:3: line contains a NUL byte\n", path);
 	assert_string_equal(errs, want);
 	free(want);
 	config_free(&cfg);
