@@ -252,7 +252,8 @@ static int command_text(const void *data, size_t len, char *text,
 		return reject(why, whylen,
 			      "payload too long (%zu bytes, at most %d)", len,
 			      PAYLOAD_COMMAND_MAX);
-	if (memchr(s, '\0', len))
+	/* an empty MQTT payload comes as NULL, which memchr must not see */
+	if (len && memchr(s, '\0', len))
 		return reject(why, whylen, "payload contains a NUL byte");
 	if (!utf8_valid(data, len))
 		return reject(why, whylen, "payload is not valid UTF-8");
