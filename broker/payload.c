@@ -289,6 +289,12 @@ static cJSON *parse_object(const char *text, const char *key, char *why,
 			cJSON_Delete(root);
 			return NULL;
 		}
+		if (item != root->child) {
+			reject(why, whylen, "key '%s' appears more than once",
+			       key);
+			cJSON_Delete(root);
+			return NULL;
+		}
 	}
 	if (!cJSON_GetObjectItemCaseSensitive(root, key)) {
 		reject(why, whylen, "missing key '%s'", key);
