@@ -270,10 +270,18 @@ static int command_text(const void *data, size_t len, char *text,
 	return 0;
 }
 
+/* A member name as a reason shows it: its first 32 bytes, escaped, so
+ * that a decoded "\n" cannot break the log line the reason goes to. */
+static void shown_key(const char *name, char *out, size_t outlen)
+{
+	payload_escape(name, strnlen(name, 32), out, outlen);
+}
+
 /* Parse a JSON object holding exactly one member, 'key'. */
 static cJSON *parse_object(const char *text, const char *key, char *why,
 			   size_t whylen)
 {
+	char shown[6 * 32 + 1];
 	cJSON *root, *item;
 
 	root = cJSON_ParseWithLengthOpts(text, strlen(text) + 1, NULL, true);
@@ -284,8 +292,9 @@ static cJSON *parse_object(const char *text, const char *key, char *why,
 	}
 	for (item = root->child; item; item = item->next) {
 		if (strcmp(item->string, key)) {
-			reject(why, whylen, "unexpected key '%.32s', expected "
-			       "only '%s'", item->string, key);
+			shown_key(item->string, shown, sizeof(shown));
+			reject(why, whylen, "unexpected key '%s', expected "
+			       "only '%s'", shown, key);
 			cJSON_Delete(root);
 			return NULL;
 		}
