@@ -106,6 +106,8 @@ int payload_escape(const char *in, size_t len, char *out, size_t outlen)
 	const char *src;
 	char spare[8];
 
+	if (!outlen)
+		return -1;
 	while (i < len) {
 		n = s[i] < 0x80 ? 1 : utf8_sequence(s + i, len - i);
 		src = n <= 1 ? escape_ascii(s[i], spare) : NULL;
