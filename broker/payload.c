@@ -14,16 +14,18 @@
 
 void payload_timestamp(const struct timespec *ts, char *buf)
 {
-	static time_t cached_sec = -1;
+	static bool cached_valid;
+	static time_t cached_sec;
 	static char cached[24];
 	unsigned long us;
 	struct tm tm;
 	int i;
 
-	if (ts->tv_sec != cached_sec) {
+	if (!cached_valid || ts->tv_sec != cached_sec) {
 		gmtime_r(&ts->tv_sec, &tm);
 		strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
 		cached_sec = ts->tv_sec;
+		cached_valid = true;
 	}
 	memcpy(buf, cached, 19);
 	buf[19] = '.';
