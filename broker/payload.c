@@ -200,7 +200,7 @@ int payload_error(char *buf, size_t len, int gpio, const char *topic,
 		  const char *error, const void *payload, size_t payload_len)
 {
 	char why[2 * PAYLOAD_WHY_MAX], echo[6 * PAYLOAD_ECHO_MAX + 1];
-	char where[2 * PAYLOAD_WHY_MAX];
+	char where[6 * PAYLOAD_TOPIC_ECHO_MAX + 1];
 	int n;
 
 	if (payload_escape(error, strlen(error), why, sizeof(why)) < 0)
@@ -208,8 +208,8 @@ int payload_error(char *buf, size_t len, int gpio, const char *topic,
 	if (gpio >= 0)
 		n = format(buf, len, "{\"gpio\":%d,\"error\":\"%s\"", gpio,
 			   why);
-	else if (payload_escape(topic, strlen(topic), where,
-				sizeof(where)) < 0)
+	else if (payload_escape(topic, strnlen(topic, PAYLOAD_TOPIC_ECHO_MAX),
+				where, sizeof(where)) < 0)
 		return -1;
 	else
 		n = format(buf, len, "{\"topic\":\"%s\",\"error\":\"%s\"",

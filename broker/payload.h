@@ -12,6 +12,7 @@
 #define PAYLOAD_HEAD_MAX 420	/* {"gpio":N,"name":"<escaped name>" */
 #define PAYLOAD_TS_SIZE 28	/* 2026-12-04T10:11:12.345678Z and NUL */
 #define PAYLOAD_ECHO_MAX 64	/* bytes of a rejected payload echoed */
+#define PAYLOAD_TOPIC_ECHO_MAX 128 /* bytes of a rejected topic echoed */
 #define PAYLOAD_COMMAND_MAX 256	/* longest command payload accepted */
 #define PAYLOAD_WHY_MAX 128	/* room for a rejection reason */
 #define PAYLOAD_COUNT_LIMIT 9007199254740991ULL /* 2^53 - 1 */
@@ -49,7 +50,9 @@ int payload_state(char *buf, size_t len, const char *head,
 
 /*
  * {"gpio":N,"error":"...","payload":"..."}; gpio < 0 leaves "gpio" out
- * and names the topic instead; a NULL payload leaves "payload" out.
+ * and names the topic instead (its first PAYLOAD_TOPIC_ECHO_MAX bytes); a
+ * NULL payload leaves "payload" out, and only its first PAYLOAD_ECHO_MAX
+ * bytes are echoed.
  */
 int payload_error(char *buf, size_t len, int gpio, const char *topic,
 		  const char *error, const void *payload, size_t payload_len);
