@@ -7,13 +7,14 @@ DAEMON_LOG=
 
 # daemon_config [PIN SECTIONS AND EXTRA LINES...]: write a config for the
 # running simulator and broker; prints nothing, sets DAEMON_CONF. Extra
-# [mqtt]/[gpio] keys come through DAEMON_MQTT_EXTRA / DAEMON_GPIO_EXTRA.
+# [mqtt]/[gpio] keys come through DAEMON_MQTT_EXTRA / DAEMON_GPIO_EXTRA;
+# DAEMON_HOST and DAEMON_PORT replace 127.0.0.1 and the test's broker.
 daemon_config() {
 	DAEMON_CONF=$TEST_DIR/gpio-broker.ini
 	{
 		echo "[mqtt]"
-		echo "host = 127.0.0.1"
-		echo "port = $MQTT_PORT"
+		echo "host = ${DAEMON_HOST:-127.0.0.1}"
+		echo "port = ${DAEMON_PORT:-$MQTT_PORT}"
 		echo "client_id = gb-test-$$"
 		printf '%s\n' "${DAEMON_MQTT_EXTRA:-}"
 		echo "[gpio]"
@@ -24,10 +25,11 @@ daemon_config() {
 	} >"$DAEMON_CONF"
 }
 
-# daemon_start [ARGS...]: start gpio-broker -c DAEMON_CONF; waits until
-# it is connected to the broker (its status topic says online).
+# daemon_start [ARGS...]: start gpio-broker -c DAEMON_CONF, logging to a
+# new DAEMON_LOG; waits until it is connected to the broker.
 daemon_start() {
-	DAEMON_LOG=$TEST_DIR/daemon.log
+	DAEMON_STARTS=$((${DAEMON_STARTS:-0} + 1))
+	DAEMON_LOG=$TEST_DIR/daemon.$DAEMON_STARTS.log
 	"$GB_BIN" -c "$DAEMON_CONF" -v "$@" >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	at_exit "kill -9 $DAEMON_PID"
@@ -50,4 +52,25 @@ daemon_stop() {
 	kill -TERM "$DAEMON_PID"
 	wait "$DAEMON_PID" || rc=$?
 	echo "$rc"
+}
+
+# daemon_cpu_ticks: user + system CPU time the daemon used so far, in clock
+# ticks (1/100 s).
+daemon_cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$DAEMON_PID/stat"
+}
+
+# daemon_retained FIELD TOPIC: one field of a retained JSON message.
+daemon_retained() {
+	mqtt_get "$2" | jq -r ".$1"
+}
+
+# wait_retained SECONDS TOPIC FIELD VALUE: until the retained message on
+# TOPIC has FIELD = VALUE.
+wait_retained() {
+	wait_for "$1" "$2 to have $3 = $4" retained_is "$2" "$3" "$4"
+}
+
+retained_is() {
+	[ "$(mqtt_get "$1" 1 | jq -r ".$2")" = "$3" ]
 }
