@@ -597,13 +597,13 @@ static void facts_poll_eof_read(void)
 {
 	int fd = fresh_input(7, "both");
 	char c[8];
-	ssize_t n;
+	ssize_t first, second;
 
-	n = read(fd, c, sizeof(c));
+	first = read(fd, c, sizeof(c));
 	pull(7, 1);
-	n = read(fd, c, sizeof(c));
-	fact("poll-read-at-eof-rearms", NULL, "%zd bytes %s",
-	     n, revents_name(revents_now(fd)));
+	second = read(fd, c, sizeof(c));
+	fact("poll-read-at-eof-rearms", NULL, "%zd then %zd bytes %s",
+	     first, second, revents_name(revents_now(fd)));
 	close(fd);
 	unexport(7);
 	pull(7, 0);
