@@ -253,8 +253,7 @@ static char *find_or_comment(char *s, const char *chars)
 	return s;
 }
 
-/* A trimmed line that starts with '['. Returns -1 when inih must not
- * see it. */
+/* A trimmed line that starts with '['. Returns -1: inih must not see it. */
 static int on_header(struct config__parse *p, char *line)
 {
 	char *close = find_or_comment(line + 1, "]");
