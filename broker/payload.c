@@ -288,6 +288,12 @@ static cJSON *parse_object(const char *text, const char *key, char *why,
 	char shown[6 * 32 + 1];
 	cJSON *root, *item;
 
+	/* cJSON would end a key at the NUL it decodes: "value\u0000x" */
+	if (strstr(text, "\\u0000")) {
+		reject(why, whylen, "payload contains an escaped NUL "
+		       "(\\u0000)");
+		return NULL;
+	}
 	root = cJSON_ParseWithLengthOpts(text, strlen(text) + 1, NULL, true);
 	if (!root || !cJSON_IsObject(root)) {
 		cJSON_Delete(root);
