@@ -251,6 +251,19 @@ static void test_set_rejects_duplicate_value_key(void **state)
 		     "key 'value' appears more than once");
 }
 
+/* cJSON decodes \u0000 into a NUL that ends the key it reads, so
+ * {"value\u0000junk":1} would pass for {"value":1}: refused. */
+static void test_set_rejects_escaped_nul_in_key(void **state)
+{
+	(void)state;
+	set_rejected("{\"value\\u0000junk\":1}",
+		     "payload contains an escaped NUL (\\u0000)");
+	set_rejected("{\"value\\u0000\":1}",
+		     "payload contains an escaped NUL (\\u0000)");
+	count_rejected("{\"count\\u0000\":7}",
+		       "payload contains an escaped NUL (\\u0000)");
+}
+
 static void test_set_rejects_malformed_json(void **state)
 {
 	(void)state;
@@ -871,6 +884,7 @@ int main(void)
 		cmocka_unit_test(test_set_rejects_other_json_keys),
 		cmocka_unit_test(test_set_reason_escapes_the_unexpected_key),
 		cmocka_unit_test(test_set_rejects_duplicate_value_key),
+		cmocka_unit_test(test_set_rejects_escaped_nul_in_key),
 		cmocka_unit_test(test_set_rejects_malformed_json),
 		cmocka_unit_test(test_set_rejects_257_bytes),
 		cmocka_unit_test(test_set_rejects_nul_byte),
