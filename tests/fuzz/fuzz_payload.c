@@ -1,6 +1,7 @@
 /* fuzz_payload.c: libFuzzer target: any bytes as a set or count command,
  * and as the text payload_escape, payload_error, payload_head and
  * payload_state put into JSON, whose output must be strict JSON. */
+#define _GNU_SOURCE		/* memmem */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -123,11 +124,12 @@ static void check_reason(const char *why, size_t whylen)
 			abort();
 }
 
-/* Accepted commands are short, NUL-free, valid UTF-8. */
+/* Accepted commands are short, NUL-free, valid UTF-8, and hold no
+ * escaped NUL either (cJSON would cut a key there). */
 static void check_accepted(const uint8_t *data, size_t size)
 {
 	if (size > PAYLOAD_COMMAND_MAX || memchr(data, 0, size) ||
-	    !utf8_ok(data, size))
+	    !utf8_ok(data, size) || memmem(data, size, "\\u0000", 6))
 		abort();
 }
 
