@@ -66,7 +66,7 @@ struct daemon {
 	unsigned int rejects_logged;
 	unsigned int rejects_unlogged;
 	char error_topic[TOPIC_MAX];	/* <prefix>/error */
-	char buf[PAYLOAD_MAX];
+	char buf[PAYLOAD_ERROR_MAX];	/* rejections are built here */
 };
 
 struct daemon_options {

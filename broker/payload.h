@@ -8,7 +8,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#define PAYLOAD_MAX 640		/* the longest message we build */
+#define PAYLOAD_MAX 640		/* the longest message of a pin */
+#define PAYLOAD_ERROR_MAX 1536	/* the longest rejection, echoes escaped */
 #define PAYLOAD_HEAD_MAX 420	/* {"gpio":N,"name":"<escaped name>" */
 #define PAYLOAD_TS_SIZE 28	/* 2026-12-04T10:11:12.345678Z and NUL */
 #define PAYLOAD_ECHO_MAX 64	/* bytes of a rejected payload echoed */
