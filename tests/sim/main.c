@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "mount.h"
 
 #define SIM_MAX_CHIPS 64
 #define SIM_MAX_LINES 65536
 #define SIM_MAX_WIRES 256
+#define SIM_MOUNT_OPTS "fsname=gpio-sysfs-sim,subtype=gpio-sysfs-sim"
 
 struct sim_opts {
 	struct model_chip chips[SIM_MAX_CHIPS];
@@ -282,10 +284,7 @@ static int sim_setup(struct sim *s, const struct sim_opts *o)
 
 static struct fuse_session *sim_session(struct sim *s)
 {
-	char *argv[] = {
-		"gpio-sysfs-sim", "-o",
-		"fsname=gpio-sysfs-sim,subtype=gpio-sysfs-sim", NULL,
-	};
+	char *argv[] = { "gpio-sysfs-sim", "-o", SIM_MOUNT_OPTS, NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	struct fuse_session *se;
 
@@ -294,10 +293,51 @@ static struct fuse_session *sim_session(struct sim *s)
 	return se;
 }
 
-/* Serve until a signal or an unmount; 0 or 1. */
+/*
+ * Mount: root mounts itself; anyone else has fusermount3 mount and hand
+ * over /dev/fuse (libfuse falls back to it only when it can open
+ * /dev/fuse itself, which a user cannot where the node is 0600).
+ */
+static int sim_mount(struct sim *s, const char *mountpoint)
+{
+	char devfd[32];
+	int fd;
+
+	if (!geteuid())
+		return fuse_session_mount(s->se, mountpoint);
+	fd = mnt_fusermount(mountpoint, SIM_MOUNT_OPTS);
+	if (fd < 0)
+		return -1;
+	snprintf(devfd, sizeof(devfd), "/dev/fd/%d", fd);
+	if (!fuse_session_mount(s->se, devfd))
+		return 0;
+	close(fd);
+	mnt_fusermount_unmount(mountpoint);
+	return -1;
+}
+
+/* Run the clock thread and the session loop; 0 or 1. */
+static int sim_loop(struct sim *s, const struct sim_opts *o)
+{
+	int rv;
+
+	if (o->realtime && (rv = train_realtime()))
+		fprintf(stderr, "gpio-sysfs-sim: no realtime serving thread: "
+			"%s\n", strerror(-rv));
+	rv = train_start(&s->t, &s->m, &s->lock, fs_reply_wait, o->realtime);
+	if (rv) {
+		fprintf(stderr, "gpio-sysfs-sim: cannot start thread: %s\n",
+			strerror(-rv));
+		return 1;
+	}
+	rv = fuse_session_loop(s->se) < 0;
+	train_stop(&s->t);
+	return rv;
+}
+
+/* Serve until a signal or an unmount, then unmount; 0 or 1. */
 static int sim_serve(struct sim *s, const struct sim_opts *o)
 {
-	const char *mountpoint = o->mountpoint;
 	int rv = 1;
 
 	s->se = sim_session(s);
@@ -307,28 +347,22 @@ static int sim_serve(struct sim *s, const struct sim_opts *o)
 	}
 	if (fuse_set_signal_handlers(s->se))
 		goto out_destroy;
-	if (fuse_session_mount(s->se, mountpoint)) {
+	if (sim_mount(s, o->mountpoint)) {
 		fprintf(stderr, "gpio-sysfs-sim: cannot mount on '%s'\n",
-			mountpoint);
+			o->mountpoint);
 		goto out_signals;
 	}
-	if (o->realtime && (rv = train_realtime()))
-		fprintf(stderr, "gpio-sysfs-sim: no realtime serving thread: "
-			"%s\n", strerror(-rv));
-	rv = train_start(&s->t, &s->m, &s->lock, fs_reply_wait, o->realtime);
-	if (rv)
-		fprintf(stderr, "gpio-sysfs-sim: cannot start thread: %s\n",
-			strerror(-rv));
-	else
-		rv = fuse_session_loop(s->se) < 0;
-	train_stop(&s->t);
+	rv = sim_loop(s, o);
+	/* lazy: a reader may still hold a file open */
 	fuse_session_unmount(s->se);
 	fs_close_all(s);
 out_signals:
 	fuse_remove_signal_handlers(s->se);
 out_destroy:
 	fuse_session_destroy(s->se);
-	return rv ? 1 : 0;
+	if (!rv && geteuid() && mnt_fusermount_unmount(o->mountpoint))
+		rv = 1;
+	return rv;
 }
 
 int main(int argc, char **argv)

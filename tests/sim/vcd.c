@@ -335,7 +335,7 @@ static int vcd__vector(struct vcd_parser *ps, const struct vcd_tok *t)
 {
 	struct vcd_tok id;
 
-	if (!vcd__next(ps, &id) || id.s[0] == '$' || id.s[0] == '#')
+	if (!vcd__next(ps, &id))
 		return vcd__fail(ps, t->line, "value without identifier");
 	if (vcd__same(&id, &ps->sig_id) &&
 	    (t->len != 2 || !strchr("01xXzZ", t->s[1]) ||
