@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <mqtt_protocol.h>
 #include <netdb.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdarg.h>
@@ -319,18 +320,15 @@ static void session_finish_stop(struct session *s)
 	uv_timer_start(&s->timer, session_on_stopped, 0, 0);
 }
 
-static void session_on_disconnect(struct mosquitto *mosq, void *data, int rc,
-				  const mosquitto_property *props)
+/* The connection is gone, or never came: say so, and try again. */
+static void session_lost(struct session *s, int rc)
 {
-	struct session *s = data;
-
-	(void)mosq;
-	(void)props;
 	if (s->state == SESSION_STOPPING) {
 		session_finish_stop(s);
 		return;
 	}
-	if (s->state == SESSION_STOPPED || s->state == SESSION_WAITING)
+	if (s->state == SESSION_STOPPED || s->state == SESSION_WAITING ||
+	    s->state == SESSION_RESOLVING || s->state == SESSION_IDLE)
 		return;
 
 	if (s->state != SESSION_ONLINE) {
@@ -345,6 +343,14 @@ static void session_on_disconnect(struct mosquitto *mosq, void *data, int rc,
 	uv_timer_start(&s->timer, session_on_retry,
 		       backoff_next(&s->backoff), 0);
 	s->ops->on_offline(s->data);
+}
+
+static void session_on_disconnect(struct mosquitto *mosq, void *data, int rc,
+				  const mosquitto_property *props)
+{
+	(void)mosq;
+	(void)props;
+	session_lost(data, rc);
 }
 
 static void session_on_message(struct mosquitto *mosq, void *data,
@@ -403,46 +409,80 @@ static void session_on_socket(uv_poll_t *handle, int status, int events)
 		rc = session_read(s);
 	if (rc == MOSQ_ERR_SUCCESS && (events & UV_WRITABLE) &&
 	    mosquitto_socket(s->mosq) >= 0)
-		mosquitto_loop_write(s->mosq, 1);
+		rc = mosquitto_loop_write(s->mosq, 1);
 	session_watch(s);
+
+	/* a failed TLS handshake closes the socket without on_disconnect */
+	if (mosquitto_socket(s->mosq) < 0)
+		session_lost(s, rc ? rc : MOSQ_ERR_CONN_LOST);
 }
 
+/* The reason OpenSSL gave last, for a message. */
+static const char *session_ssl_error(void)
+{
+	static char text[160];
+	unsigned long e = ERR_get_error();
+
+	if (!e)
+		return "unknown error";
+	ERR_error_string_n(e, text, sizeof(text));
+	ERR_clear_error();
+	return text;
+}
+
+/* Load the CA, and the client certificate and key when configured. */
+static int session_tls_files(SSL_CTX *ctx, const struct config_mqtt *c,
+			     char *err, size_t errlen)
+{
+	if (SSL_CTX_load_verify_locations(ctx, c->tls_ca_file, NULL) != 1)
+		return snprintf(err, errlen, "cannot load tls_ca_file '%s': %s",
+				c->tls_ca_file, session_ssl_error()), -1;
+	if (!c->tls_cert_file[0])
+		return 0;
+	if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert_file) != 1)
+		return snprintf(err, errlen, "cannot load tls_cert_file '%s': "
+				"%s", c->tls_cert_file, session_ssl_error()), -1;
+	if (SSL_CTX_use_PrivateKey_file(ctx, c->tls_key_file,
+					SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1)
+		return snprintf(err, errlen, "cannot use tls_key_file '%s' "
+				"with tls_cert_file '%s': %s", c->tls_key_file,
+				c->tls_cert_file, session_ssl_error()), -1;
+	return 0;
+}
+
+/*
+ * TLS is set up here rather than by libmosquitto: we connect to the
+ * address we resolved ourselves, and libmosquitto would check the
+ * broker's certificate against that address. OpenSSL checks it against
+ * the configured host name instead, during the handshake.
+ */
 static int session_tls(struct session *s, char *err, size_t errlen)
 {
 	const struct config_mqtt *c = s->cfg;
 	X509_VERIFY_PARAM *param;
 	unsigned char ip[16];
-	int rc;
 
 	if (!c->tls_ca_file[0])
 		return 0;
 
-	/*
-	 * We connect to the address we resolved ourselves, so libmosquitto
-	 * would check the certificate against that address. OpenSSL checks
-	 * it against the configured host name instead, during the handshake.
-	 */
 	s->tls = SSL_CTX_new(TLS_client_method());
 	if (!s->tls)
-		return snprintf(err, errlen, "cannot create a TLS context"), -1;
+		return snprintf(err, errlen, "cannot create a TLS context: %s",
+				session_ssl_error()), -1;
+	SSL_CTX_set_min_proto_version(s->tls, TLS1_2_VERSION);
+	SSL_CTX_set_verify(s->tls, SSL_VERIFY_PEER, NULL);
 	param = SSL_CTX_get0_param(s->tls);
 	if (inet_pton(AF_INET, c->host, ip) == 1 ||
 	    inet_pton(AF_INET6, c->host, ip) == 1)
 		X509_VERIFY_PARAM_set1_ip_asc(param, c->host);
 	else
 		X509_VERIFY_PARAM_set1_host(param, c->host, 0);
+	if (session_tls_files(s->tls, c, err, errlen))
+		return -1;
 
 	mosquitto_void_option(s->mosq, MOSQ_OPT_SSL_CTX, s->tls);
-	mosquitto_int_option(s->mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 1);
-	rc = mosquitto_tls_set(s->mosq, c->tls_ca_file, NULL,
-			       c->tls_cert_file[0] ? c->tls_cert_file : NULL,
-			       c->tls_key_file[0] ? c->tls_key_file : NULL,
-			       NULL);
-	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_tls_insecure_set(s->mosq, true);
-	if (rc != MOSQ_ERR_SUCCESS)
-		return snprintf(err, errlen, "cannot set up TLS with '%s': %s",
-				c->tls_ca_file, mosquitto_strerror(rc)), -1;
+	mosquitto_int_option(s->mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
 	return 0;
 }
 

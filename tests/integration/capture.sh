@@ -31,4 +31,5 @@ wait_for 5 "count 1548 on gpio 21" count_is 21 1548
 assert_eq "rising count" 774 "$(mqtt_get gpio/20/count | jq .count)"
 assert_eq "both count" 1548 "$(mqtt_get gpio/21/count | jq .count)"
 assert_eq "missed on the both pin" 0 "$(mqtt_get gpio/21/count | jq .missed)"
-assert_eq "exit status" 0 "$(daemon_stop)"
+daemon_stop
+assert_eq "exit status" 0 "$DAEMON_EXIT"

@@ -14,8 +14,9 @@ daemon_config "[pin 43]" "name = relay" "direction = out" "initial = 0" \
 daemon_start
 sim_ctl "wire 43 44"
 
-errors=$(mqtt_sub "$TEST_DIR/errors.txt" -t gpio/status -t 'gpio/+/error' \
-	-C 4 -W 30)
+mqtt_sub "$TEST_DIR/errors.txt" -t gpio/status -t 'gpio/+/error' \
+	-C 4 -W 30
+errors=$SUB_PID
 wait_for 5 "the subscriber" grep -q "^gpio/status online" \
 	"$TEST_DIR/errors.txt"
 
@@ -54,4 +55,5 @@ assert_eq "error on 99" '"pin 99 is not configured"' \
 assert_eq "rejections logged" 3 "$(daemon_log_count 'rejected command')"
 assert_eq "gpio 43 unchanged" 1 "$(mqtt_get gpio/43/state | jq .value)"
 assert_eq "count on 44 unchanged" 11 "$(mqtt_get gpio/44/count | jq .count)"
-assert_eq "exit status" 0 "$(daemon_stop)"
+daemon_stop
+assert_eq "exit status" 0 "$DAEMON_EXIT"

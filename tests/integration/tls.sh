@@ -41,8 +41,8 @@ chmod 600 "$TEST_DIR/password"
 # A plain listener for the test's own subscribers, and the TLS listener
 # that asks for a password and a client certificate.
 tls_port=$(free_port)
-mqtt_start "per_listener_settings true" \
-	"listener $tls_port 127.0.0.1" \
+MQTT_FIRST="per_listener_settings true"
+mqtt_start "listener $tls_port 127.0.0.1" \
 	"cafile $tls/ca.pem" "certfile $tls/localhost.pem" \
 	"keyfile $tls/localhost.key" "require_certificate true" \
 	"allow_anonymous false" "password_file $tls/passwd"
@@ -78,12 +78,14 @@ refused() {
 say "1. the right CA, host name, client certificate and password"
 tls_config localhost ca
 daemon_start
-sub=$(mqtt_sub "$TEST_DIR/edge.txt" -t gpio/17/edge -C 1 -W 10)
+mqtt_sub "$TEST_DIR/edge.txt" -t gpio/17/edge -C 1 -W 10
+sub=$SUB_PID
 sleep 0.3
 sim_ctl "pulse 17 1 100"
 wait "$sub" || fail "no edge message over TLS"
 assert_eq "edge count over TLS" 1 "$(cut -d' ' -f2- "$TEST_DIR/edge.txt" | jq .count)"
-assert_eq "exit status" 0 "$(daemon_stop)"
+daemon_stop
+assert_eq "exit status" 0 "$DAEMON_EXIT"
 
 say "2. refusals"
 refused localhost other-ca gbuser wrong-ca

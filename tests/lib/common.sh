@@ -9,6 +9,7 @@ TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
 TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gb-$TEST_NAME.XXXXXX")
 TEST_FAILED=0
 TEST_CLEANUPS=()
+SIM_BIN=${SIM_BIN:-${GB_SIM:-}}
 
 # Run 'cmd' at exit, last registered first.
 at_exit() {
@@ -20,6 +21,10 @@ test_cleanup() {
 	for ((i = ${#TEST_CLEANUPS[@]} - 1; i >= 0; i--)); do
 		eval "${TEST_CLEANUPS[$i]}" >/dev/null 2>&1 || true
 	done
+	if [ -n "${SIM_PID:-}" ] && ! sim_stop >/dev/null 2>&1; then
+		echo "$TEST_NAME: the simulator did not stop cleanly" >&2
+		[ $rc -ne 0 ] || rc=1
+	fi
 	if [ $rc -ne 0 ] || [ "$TEST_FAILED" -ne 0 ]; then
 		echo "--- $TEST_NAME failed; logs in $TEST_DIR" >&2
 		for f in "$TEST_DIR"/*.log; do

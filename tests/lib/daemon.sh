@@ -30,7 +30,7 @@ daemon_config() {
 daemon_start() {
 	DAEMON_STARTS=$((${DAEMON_STARTS:-0} + 1))
 	DAEMON_LOG=$TEST_DIR/daemon.$DAEMON_STARTS.log
-	"$GB_BIN" -c "$DAEMON_CONF" -v "$@" >>"$DAEMON_LOG" 2>&1 &
+	"$GB_BIN" -c "$DAEMON_CONF" ${DAEMON_VERBOSE:+-v} "$@" >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	at_exit "kill -9 $DAEMON_PID"
 	wait_for 10 "gpio-broker to connect" daemon_log_has \
@@ -46,12 +46,12 @@ daemon_log_count() {
 	grep -c -- "$1" "$DAEMON_LOG" || true
 }
 
-# daemon_stop: SIGTERM, wait; prints the exit status.
+# daemon_stop: SIGTERM and wait; sets DAEMON_EXIT to the exit status.
+# Call it in the test's own shell, not in $(...).
 daemon_stop() {
-	local rc=0
+	DAEMON_EXIT=0
 	kill -TERM "$DAEMON_PID"
-	wait "$DAEMON_PID" || rc=$?
-	echo "$rc"
+	wait "$DAEMON_PID" || DAEMON_EXIT=$?
 }
 
 # daemon_cpu_ticks: user + system CPU time the daemon used so far, in clock
@@ -68,7 +68,12 @@ daemon_retained() {
 # wait_retained SECONDS TOPIC FIELD VALUE: until the retained message on
 # TOPIC has FIELD = VALUE.
 wait_retained() {
-	wait_for "$1" "$2 to have $3 = $4" retained_is "$2" "$3" "$4"
+	local deadline=$((SECONDS + $1))
+	until retained_is "$2" "$3" "$4"; do
+		[ $SECONDS -lt $deadline ] ||
+			fail "$2: expected $3 = $4 within $1 s, have $(mqtt_get "$2" 1)"
+		sleep 0.05
+	done
 }
 
 retained_is() {

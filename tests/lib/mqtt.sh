@@ -8,12 +8,14 @@ MQTT_CONF=
 # mqtt_start [EXTRA CONFIG LINES...]: start mosquitto on a free port of
 # 127.0.0.1; sets MQTT_PORT and MQTT_PID. The same port is kept across
 # mqtt_stop and mqtt_start, so that a test can restart "the broker".
+# MQTT_FIRST holds lines that must come before the first listener.
 mqtt_start() {
 	local tries=0
 	MQTT_CONF=$TEST_DIR/mosquitto.conf
 	while :; do
 		[ -n "$MQTT_PORT" ] || MQTT_PORT=$(free_port)
 		{
+			[ -z "${MQTT_FIRST:-}" ] || echo "$MQTT_FIRST"
 			echo "listener $MQTT_PORT 127.0.0.1"
 			echo "allow_anonymous true"
 			echo "persistence false"
@@ -51,14 +53,15 @@ mqtt_stop() {
 }
 
 # mqtt_sub OUTFILE ARGS...: a subscriber in the background, writing
-# "topic payload" lines to OUTFILE; prints its pid. It is ready once
-# mqtt_sub_ready has returned.
+# "topic payload" lines to OUTFILE; sets SUB_PID. Call it in the test's
+# own shell, not in $(...).
 mqtt_sub() {
 	local out=$1
 	shift
 	mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -v "$@" >"$out" \
 		2>>"$TEST_DIR/mosquitto_sub.log" &
-	echo $!
+	SUB_PID=$!
+	at_exit "kill $SUB_PID"
 }
 
 # mqtt_get TOPIC [TIMEOUT]: the retained message of TOPIC, payload only.
