@@ -1,8 +1,9 @@
 /* mqtt-sink.c: the benchmarks' subscriber. It subscribes to the topics
  * given, stamps every message with CLOCK_REALTIME on arrival and writes
- * one line per message, "NS COUNT TOPIC", COUNT being the payload's
- * "count" field (-1 when it has none). It prints "ready" once subscribed
- * and the number of messages when SIGTERM or SIGINT stops it. */
+ * one line per message, "NS COUNT TS TOPIC": COUNT is the payload's
+ * "count" field and TS its "ts" field (RFC 3339 UTC) in ns since the
+ * epoch, each -1 when the payload has none. It prints "ready" once
+ * subscribed and the number of messages when SIGTERM or SIGINT stops it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -66,6 +67,39 @@ static long long sink_count(const char *payload, int len)
 	return v;
 }
 
+/* The "ts" field of a payload, "YYYY-MM-DDTHH:MM:SS.ffffffZ", in ns. */
+static long long sink_ts(const char *payload, int len)
+{
+	static const char key[] = "\"ts\":\"";
+	const char *p = memmem(payload, (size_t)len, key, sizeof(key) - 1);
+	char text[32];
+	struct tm tm = { 0 };
+	long long frac = 0, scale = 1000000000LL;
+	size_t n;
+	int used = 0;
+
+	if (!p)
+		return -1;
+	p += sizeof(key) - 1;
+	n = (size_t)(payload + len - p);
+	if (n >= sizeof(text))
+		n = sizeof(text) - 1;
+	memcpy(text, p, n);
+	text[n] = '\0';
+	if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
+		   &used) != 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	if (text[used] == '.')
+		for (used++; text[used] >= '0' && text[used] <= '9'; used++) {
+			scale /= 10;
+			frac += (text[used] - '0') * scale;
+		}
+	return (long long)timegm(&tm) * 1000000000LL + frac;
+}
+
 static void sink_on_message(struct mosquitto *mosq, void *data,
 			    const struct mosquitto_message *msg)
 {
@@ -73,8 +107,9 @@ static void sink_on_message(struct mosquitto *mosq, void *data,
 	long long now = sink_now(CLOCK_REALTIME);
 
 	(void)mosq;
-	fprintf(s->out, "%lld %lld %s\n", now,
-		sink_count(msg->payload, msg->payloadlen), msg->topic);
+	fprintf(s->out, "%lld %lld %lld %s\n", now,
+		sink_count(msg->payload, msg->payloadlen),
+		sink_ts(msg->payload, msg->payloadlen), msg->topic);
 	s->messages++;
 }
 
