@@ -117,9 +117,20 @@ static void session_watch(struct session *s)
 	}
 }
 
+static char session_verify_error[96];
+
+/* Words for a libmosquitto error; for TLS, why the certificate was bad. */
 static const char *session_strerror(int rc)
 {
-	return rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc);
+	static char text[160];
+
+	if (rc == MOSQ_ERR_ERRNO)
+		return strerror(errno);
+	if (rc != MOSQ_ERR_TLS || !session_verify_error[0])
+		return mosquitto_strerror(rc);
+	snprintf(text, sizeof(text), "TLS: %s", session_verify_error);
+	session_verify_error[0] = '\0';
+	return text;
 }
 
 static void session_resolve(struct session *s);
@@ -376,11 +387,11 @@ static void session_on_log(struct mosquitto *mosq, void *data, int level,
 {
 	struct session *s = data;
 
+	/* what goes wrong is logged by us, once, with the reason */
 	(void)mosq;
-	if (level == MOSQ_LOG_ERR && !s->quiet)
-		log_warn("libmosquitto: %s", text);
-	else
-		log_debug("libmosquitto: %s", text);
+	(void)s;
+	(void)level;
+	log_debug("libmosquitto: %s", text);
 }
 
 /* Read what there is; TLS may hold decrypted data the socket won't show. */
@@ -430,6 +441,19 @@ static const char *session_ssl_error(void)
 	return text;
 }
 
+/* Remember why OpenSSL refused the broker's certificate, for the log. */
+static int session_on_verify(int ok, X509_STORE_CTX *store)
+{
+	int depth = X509_STORE_CTX_get_error_depth(store);
+	int err = X509_STORE_CTX_get_error(store);
+
+	if (!ok)
+		snprintf(session_verify_error, sizeof(session_verify_error),
+			 "%s (certificate at depth %d)",
+			 X509_verify_cert_error_string(err), depth);
+	return ok;
+}
+
 /* Load the CA, and the client certificate and key when configured. */
 static int session_tls_files(SSL_CTX *ctx, const struct config_mqtt *c,
 			     char *err, size_t errlen)
@@ -471,7 +495,7 @@ static int session_tls(struct session *s, char *err, size_t errlen)
 		return snprintf(err, errlen, "cannot create a TLS context: %s",
 				session_ssl_error()), -1;
 	SSL_CTX_set_min_proto_version(s->tls, TLS1_2_VERSION);
-	SSL_CTX_set_verify(s->tls, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_verify(s->tls, SSL_VERIFY_PEER, session_on_verify);
 	param = SSL_CTX_get0_param(s->tls);
 	if (inet_pton(AF_INET, c->host, ip) == 1 ||
 	    inet_pton(AF_INET6, c->host, ip) == 1)
