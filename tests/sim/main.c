@@ -26,16 +26,19 @@ struct sim_opts {
 	size_t nwires;
 	unsigned export_delay_ms;
 	bool realtime;
+	bool keep_gaps;
 	const char *mountpoint;
 };
 
 static const char sim_usage[] =
 	"usage: gpio-sysfs-sim [--chip LABEL:BASE:NGPIO]... [--wire OUT:IN]...\n"
-	"                      [--export-delay-ms N] [--realtime] MOUNTPOINT\n"
+	"                      [--export-delay-ms N] [--realtime] [--keep-gaps]\n"
+	"                      MOUNTPOINT\n"
 	"\n"
 	"Serve a simulated /sys/class/gpio on MOUNTPOINT until SIGTERM or\n"
 	"SIGINT. Without --chip: one chip 'sim', base 0, 64 lines.\n"
 	"--realtime runs the clock and serving threads at SCHED_FIFO 10.\n"
+	"--keep-gaps: after a stall, a train moves on instead of bunching.\n"
 	"Drive it through MOUNTPOINT/.sim/control; see tests/sim/README.md.\n";
 
 /* Print one error line and return 2, the exit status of usage errors. */
@@ -184,6 +187,9 @@ static int sim_parse_option(struct sim_opts *o, int opt, const char *arg)
 	case 'r':
 		o->realtime = true;
 		return 0;
+	case 'g':
+		o->keep_gaps = true;
+		return 0;
 	case 'h':
 		fputs(sim_usage, stdout);
 		exit(0);
@@ -200,6 +206,7 @@ static int sim_parse(int argc, char **argv, struct sim_opts *o)
 		{ "wire", required_argument, NULL, 'w' },
 		{ "export-delay-ms", required_argument, NULL, 'd' },
 		{ "realtime", no_argument, NULL, 'r' },
+		{ "keep-gaps", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -324,7 +331,8 @@ static int sim_loop(struct sim *s, const struct sim_opts *o)
 	if (o->realtime && (rv = train_realtime()))
 		fprintf(stderr, "gpio-sysfs-sim: no realtime serving thread: "
 			"%s\n", strerror(-rv));
-	rv = train_start(&s->t, &s->m, &s->lock, fs_reply_wait, o->realtime);
+	rv = train_start(&s->t, &s->m, &s->lock, fs_reply_wait, o->realtime,
+			 o->keep_gaps);
 	if (rv) {
 		fprintf(stderr, "gpio-sysfs-sim: cannot start thread: %s\n",
 			strerror(-rv));

@@ -61,6 +61,8 @@ static int64_t train__advance(struct trains *t, struct train *tr,
 
 		if (due > now)
 			return due;
+		if (t->keep_gaps && now - due > TRAIN_STALL_NS)
+			tr->t0 += now - due;
 		model_set_pull(t->m, tr->pin, train__level(tr, tr->k));
 		tr->k++;
 	}
@@ -163,13 +165,14 @@ static int train__init_cond(struct trains *t)
 }
 
 int train_start(struct trains *t, struct model *m, pthread_mutex_t *lock,
-		void (*reply)(void *req, int err), bool realtime)
+		void (*reply)(void *req, int err), bool realtime,
+		bool keep_gaps)
 {
 	sigset_t all, old;
 	int rv;
 
 	*t = (struct trains){ .lock = lock, .m = m, .reply = reply,
-			      .realtime = realtime };
+			      .realtime = realtime, .keep_gaps = keep_gaps };
 	rv = train__init_cond(t);
 	if (rv)
 		return rv;

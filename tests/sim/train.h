@@ -12,6 +12,8 @@
 #include "model.h"
 #include "vcd.h"
 
+#define TRAIN_STALL_NS 200000
+
 struct train;
 struct train_waiter;
 
@@ -27,6 +29,7 @@ struct trains {
 	bool running;
 	bool stop;
 	bool realtime;
+	bool keep_gaps;
 	struct model *m;
 	struct train *list;
 	struct train_waiter *waiters;
@@ -35,10 +38,13 @@ struct trains {
 
 /*
  * Start the thread, with every signal blocked in it, at SCHED_FIFO if
- * realtime (a refusal is logged once); 0 or -errno.
+ * realtime (a refusal is logged once); 0 or -errno. With keep_gaps, a
+ * step that comes more than TRAIN_STALL_NS late moves the rest of its
+ * train by as much, so that a stall of the thread never bunches edges.
  */
 int train_start(struct trains *t, struct model *m, pthread_mutex_t *lock,
-		void (*reply)(void *req, int err), bool realtime);
+		void (*reply)(void *req, int err), bool realtime,
+		bool keep_gaps);
 
 /* Make the calling thread SCHED_FIFO (not for its children); 0 or -errno. */
 int train_realtime(void);

@@ -1,0 +1,41 @@
+#!/bin/bash
+# A stall of the simulator (SIGSTOP for 150 ms) in the middle of a train of
+# 20 pulses at 50 Hz (edges 10 ms apart): with the default absolute
+# deadlines the overdue edges come at once after it; with --keep-gaps the
+# rest of the train moves on and no two edges come closer than 9.8 ms.
+# Either way all 40 edges come. Needs SIM_BIN.
+set -u
+. "$(dirname "$0")/../lib/sim.sh"
+
+tmp=$(mktemp -d /tmp/sim-stall.XXXXXX)
+trap 'kill -CONT "$SIM_PID" 2>/dev/null; sim_stop; rm -rf "$tmp"' EXIT
+failures=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# stalled_train NAME [OPTION...]: print the smallest gap between edges, ns
+stalled_train() {
+	local name=$1
+	shift
+	sim_start "$tmp/$name" "$@" || exit 1
+	sim_ctl "log 1 $tmp/$name.log" && sim_ctl "pulse 1 20 50" || exit 1
+	sleep 0.2
+	kill -STOP "$SIM_PID"
+	sleep 0.15
+	kill -CONT "$SIM_PID"
+	sim_ctl wait && sim_stop || exit 1
+	[ "$(wc -l <"$tmp/$name.log")" = 40 ] ||
+		fail "$name: $(wc -l <"$tmp/$name.log") edges, want 40"
+	awk 'NR > 1 && (min == "" || $1 - t < min) { min = $1 - t }
+		{ t = $1 } END { print min }' "$tmp/$name.log"
+}
+
+strict=$(stalled_train strict)
+kept=$(stalled_train kept --keep-gaps)
+echo "smallest gap: $strict ns by default, $kept ns with --keep-gaps"
+[ "$strict" -lt 1000000 ] || fail "no burst after the stall by default"
+[ "$kept" -ge 9800000 ] || fail "--keep-gaps let edges come closer"
+exit $((failures > 0))
