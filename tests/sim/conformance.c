@@ -88,7 +88,8 @@ static const char *cf_ename(int e)
 		{ 0, "success" }, { EPERM, "EPERM" }, { ENOENT, "ENOENT" },
 		{ EIO, "EIO" }, { ENXIO, "ENXIO" }, { EBADF, "EBADF" },
 		{ EAGAIN, "EAGAIN" }, { EACCES, "EACCES" }, { EBUSY, "EBUSY" },
-		{ ENODEV, "ENODEV" }, { EINVAL, "EINVAL" }, { ERANGE, "ERANGE" },
+		{ ENODEV, "ENODEV" }, { EINVAL, "EINVAL" },
+		{ ERANGE, "ERANGE" },
 		{ ENOTCONN, "ENOTCONN" }, { E2BIG, "E2BIG" },
 	};
 	static char other[16];

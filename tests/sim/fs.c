@@ -94,7 +94,8 @@ static int fs__decode(struct sim *s, fuse_ino_t ino, struct fs_node *n)
 {
 	static const enum model_node fixed[] = {
 		[FUSE_ROOT_ID] = MODEL_ROOT, [FS_INO_EXPORT] = MODEL_EXPORT,
-		[FS_INO_UNEXPORT] = MODEL_UNEXPORT, [FS_INO_SIM] = MODEL_SIM_DIR,
+		[FS_INO_UNEXPORT] = MODEL_UNEXPORT,
+		[FS_INO_SIM] = MODEL_SIM_DIR,
 		[FS_INO_CONTROL] = MODEL_CONTROL, [FS_INO_STATS] = MODEL_STATS,
 	};
 

@@ -31,8 +31,10 @@ struct sim_opts {
 };
 
 static const char sim_usage[] =
-	"usage: gpio-sysfs-sim [--chip LABEL:BASE:NGPIO]... [--wire OUT:IN]...\n"
-	"                      [--export-delay-ms N] [--realtime] [--keep-gaps]\n"
+	"usage: gpio-sysfs-sim [--chip LABEL:BASE:NGPIO]... "
+	"[--wire OUT:IN]...\n"
+	"                      [--export-delay-ms N] [--realtime] "
+	"[--keep-gaps]\n"
 	"                      MOUNTPOINT\n"
 	"\n"
 	"Serve a simulated /sys/class/gpio on MOUNTPOINT until SIGTERM or\n"

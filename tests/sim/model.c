@@ -1,4 +1,4 @@
-/* The simulated GPIO lines and their sysfs attributes, by the kernel's rules. */
+/* The simulated GPIO lines and their sysfs attributes, by kernel rules. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

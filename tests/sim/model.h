@@ -112,7 +112,7 @@ struct model_file {
 	uint64_t instance;
 	uint64_t seen;		/* event counter at the last read */
 	bool notified;		/* notified since the last poll */
-	void *waiter;		/* poll handle, released with drop_waiter */
+	void *waiter;		/* poll handle, for drop_waiter() */
 	char *snap;		/* stats text of the last read at offset 0 */
 	size_t snap_len;
 	struct model_file *next;

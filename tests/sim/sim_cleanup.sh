@@ -1,8 +1,8 @@
 #!/bin/bash
 # After trains, a replay, a log and a vanish, the simulator holds exactly
-# the fds it started with plus the log, and two threads; SIGTERM with a reader still
-# holding a value fd unmounts at once, exits 0, leaves no mount; the
-# reader's fd then fails. Needs SIM_BIN.
+# the fds it started with plus the log, and two threads; SIGTERM with a
+# reader still holding a value fd unmounts at once, exits 0, leaves no
+# mount; the reader's fd then fails. Needs SIM_BIN.
 set -u
 . "$(dirname "$0")/../lib/sim.sh"
 
@@ -15,8 +15,8 @@ fail() {
 	failures=$((failures + 1))
 }
 
-printf '$timescale 1 us $end\n$var wire 1 ! S $end\n$enddefinitions $end\n#0 1!\n#1000 0!\n' \
-	>"$tmp/short.vcd"
+printf '%s\n' '$timescale 1 us $end' '$var wire 1 ! S $end' \
+	'$enddefinitions $end' '#0 1!' '#1000 0!' >"$tmp/short.vcd"
 sim_start "$tmp" || exit 1
 # what it holds from the start: inherited fds and /dev/fuse
 before=$(readlink /proc/"$SIM_PID"/fd/* | sort)
@@ -46,5 +46,6 @@ grep -q " $SIM_ROOT " /proc/self/mountinfo && fail "still mounted"
 read -r -u 7 level 2>/dev/null && fail "the old fd still reads"
 exec 7<&-
 
-[ "$failures" = 0 ] && echo "clean: $(echo "$after" | wc -l) fds, 2 threads, no mount left"
+[ "$failures" = 0 ] &&
+	echo "clean: $(echo "$after" | wc -l) fds, 2 threads, no mount left"
 exit $((failures > 0))

@@ -306,11 +306,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(export_checks_in_kernel_order,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			value_is_eperm_on_input_before_parsing, setup, teardown),
+			value_is_eperm_on_input_before_parsing, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			edge_on_output_is_eio_after_freeing, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			coalesced_edges_give_one_pending_state, setup, teardown),
+			coalesced_edges_give_one_pending_state, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			active_low_swaps_rising_and_falling, setup, teardown),
 		cmocka_unit_test_setup_teardown(unexport_kills_open_files,

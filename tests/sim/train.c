@@ -52,6 +52,15 @@ static void train__free(struct train *tr)
 	free(tr);
 }
 
+/* A step late by more than a stall moves the rest of its train along. */
+static void train__keep_gap(struct train *tr, int64_t due)
+{
+	int64_t late = model_now() - due;
+
+	if (late > TRAIN_STALL_NS)
+		tr->t0 += late;
+}
+
 /* Apply the due steps of tr; the next deadline, INT64_MAX when done. */
 static int64_t train__advance(struct trains *t, struct train *tr,
 			      int64_t now)
@@ -61,8 +70,8 @@ static int64_t train__advance(struct trains *t, struct train *tr,
 
 		if (due > now)
 			return due;
-		if (t->keep_gaps && now - due > TRAIN_STALL_NS)
-			tr->t0 += now - due;
+		if (t->keep_gaps)
+			train__keep_gap(tr, due);
 		model_set_pull(t->m, tr->pin, train__level(tr, tr->k));
 		tr->k++;
 	}
@@ -134,7 +143,8 @@ static void *train__main(void *arg)
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	rv = t->realtime ? train_realtime() : 0;
 	if (rv)
-		fprintf(stderr, "gpio-sysfs-sim: no realtime clock thread: %s\n",
+		fprintf(stderr,
+			"gpio-sysfs-sim: no realtime clock thread: %s\n",
 			strerror(-rv));
 	pthread_mutex_lock(t->lock);
 	while (!t->stop) {

@@ -243,7 +243,8 @@ static int vcd__header(struct vcd_parser *ps)
 		else if (t.s[0] == '$')
 			rv = vcd__skip_section(ps, &t);
 		else
-			rv = vcd__fail(ps, t.line, "unexpected '%.*s' in header",
+			rv = vcd__fail(ps, t.line,
+				       "unexpected '%.*s' in header",
 				       vcd__shown(&t), t.s);
 		if (rv)
 			return rv;
