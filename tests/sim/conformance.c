@@ -973,6 +973,28 @@ static void cf_check_reexport(int fd)
 	cf_unexport(CF_D);
 }
 
+/*
+ * A line freed as an output: edge and active_low start afresh, but the
+ * direction is the driver's choice (gpio-sim keeps the output, a Raspberry
+ * Pi's pinctrl makes it an input), so it is left out of the comparison.
+ */
+static void cf_check_reexport_output(void)
+{
+	int e;
+
+	cf_export(CF_D);
+	cf_set(CF_D, "active_low", "1\n");
+	cf_set(CF_D, "edge", "both\n");
+	cf_set(CF_D, "direction", "high\n");
+	cf_unexport(CF_D);
+	e = cf_export(CF_D);
+	cf_report("reexport_after_output", "success edge=none active_low=0",
+		  "%s edge=%s active_low=%s", cf_ename(e),
+		  cf_get(CF_D, "edge"), cf_get(CF_D, "active_low"));
+	cf_set(CF_D, "direction", "in\n");
+	cf_unexport(CF_D);
+}
+
 static void cf_check_unexport(void)
 {
 	struct epoll_event ev;
@@ -981,7 +1003,6 @@ static void cf_check_unexport(void)
 	cf_export(CF_D);
 	cf_set(CF_D, "active_low", "1\n");
 	cf_set(CF_D, "edge", "rising\n");
-	cf_set(CF_D, "direction", "high\n");
 	fd = cf_open_value(CF_D, O_RDWR);
 	cf_consume(fd);
 	ep = cf_epoll(fd);
@@ -990,6 +1011,7 @@ static void cf_check_unexport(void)
 	cf_check_reexport(fd);
 	close(ep);
 	close(fd);
+	cf_check_reexport_output();
 }
 
 /* Read a number from ROOT/gpiochipB/attr; -1 if unreadable. */

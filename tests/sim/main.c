@@ -27,6 +27,7 @@ struct sim_opts {
 	unsigned export_delay_ms;
 	bool realtime;
 	bool keep_gaps;
+	bool keep_direction;
 	const char *mountpoint;
 };
 
@@ -35,12 +36,13 @@ static const char sim_usage[] =
 	"[--wire OUT:IN]...\n"
 	"                      [--export-delay-ms N] [--realtime] "
 	"[--keep-gaps]\n"
-	"                      MOUNTPOINT\n"
+	"                      [--keep-direction] MOUNTPOINT\n"
 	"\n"
 	"Serve a simulated /sys/class/gpio on MOUNTPOINT until SIGTERM or\n"
 	"SIGINT. Without --chip: one chip 'sim', base 0, 64 lines.\n"
 	"--realtime runs the clock and serving threads at SCHED_FIFO 10.\n"
 	"--keep-gaps: after a stall, a train moves on instead of bunching.\n"
+	"--keep-direction: an output stays one across unexport (gpio-sim).\n"
 	"Drive it through MOUNTPOINT/.sim/control; see tests/sim/README.md.\n";
 
 /* Print one error line and return 2, the exit status of usage errors. */
@@ -192,6 +194,9 @@ static int sim_parse_option(struct sim_opts *o, int opt, const char *arg)
 	case 'g':
 		o->keep_gaps = true;
 		return 0;
+	case 'k':
+		o->keep_direction = true;
+		return 0;
 	case 'h':
 		fputs(sim_usage, stdout);
 		exit(0);
@@ -209,6 +214,7 @@ static int sim_parse(int argc, char **argv, struct sim_opts *o)
 		{ "export-delay-ms", required_argument, NULL, 'd' },
 		{ "realtime", no_argument, NULL, 'r' },
 		{ "keep-gaps", no_argument, NULL, 'g' },
+		{ "keep-direction", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -269,6 +275,7 @@ static int sim_setup(struct sim *s, const struct sim_opts *o)
 
 	if (model_init(&s->m, o->chips, o->nchips, o->export_delay_ms))
 		return sim_usage_error("out of memory");
+	s->m.keep_direction = o->keep_direction;
 	s->m.notify = fs_notify;
 	s->m.drop_waiter = fs_drop_waiter;
 	s->m.cb_arg = s;

@@ -188,7 +188,11 @@ static int model__export(struct model *m, const char *buf)
 	if (p->instance)
 		return -EBUSY;
 	p->instance = ++m->next_instance;
-	p->out = false;
+	/* like gpio-sim: a line freed as an output drives its pull level */
+	if (m->keep_direction)
+		p->out_level = p->pull;
+	else
+		p->out = false;
 	p->edge = MODEL_EDGE_NONE;
 	p->active_low = false;
 	p->event = 1;
@@ -199,11 +203,11 @@ static int model__export(struct model *m, const char *buf)
 
 int model_unexport_pin(struct model *m, struct model_pin *p)
 {
-	(void)m;
 	if (!p->instance)
 		return -EINVAL;
 	p->instance = 0;
-	p->out = false;
+	if (!m->keep_direction)
+		p->out = false;
 	p->edge = MODEL_EDGE_NONE;
 	p->active_low = false;
 	return 0;

@@ -96,6 +96,7 @@ struct model {
 	size_t nwires;
 	uint64_t next_instance;
 	unsigned export_delay_ms;
+	bool keep_direction;	/* an output stays one across unexport */
 	void (*notify)(struct model_file *f, void *cb_arg);
 	void (*drop_waiter)(void *waiter, void *cb_arg);
 	void *cb_arg;

@@ -64,5 +64,13 @@ echo high >"$SIM_ROOT/gpio100/direction" || fail "direction of 100"
 [ "$(sim_stats_field 3 level)" = 1 ] || fail "wire 100:3 did not drive 3"
 sim_stop || fail "sim_stop"
 
+# --keep-direction: a line freed as an output is an output when exported
+sim_start "$tmp/keep" --keep-direction || exit 1
+echo 5 >"$SIM_ROOT/export" && echo high >"$SIM_ROOT/gpio5/direction"
+echo 5 >"$SIM_ROOT/unexport" && echo 5 >"$SIM_ROOT/export"
+[ "$(cat "$SIM_ROOT/gpio5/direction") $(cat "$SIM_ROOT/gpio5/value")" = \
+	"out 0" ] || fail "--keep-direction: not an output at level 0"
+sim_stop || fail "sim_stop"
+
 [ "$failures" = 0 ] && echo "all command line checks passed"
 exit $((failures > 0))

@@ -284,6 +284,25 @@ static void wire_drives_input_at_once(void **state)
 	assert_string_equal(attr_read(m, 101, MODEL_VALUE), "0\n");
 }
 
+static void reexport_starts_as_input_unless_kept(void **state)
+{
+	struct model *m = *state;
+
+	assert_int_equal(store(m, MODEL_EXPORT, "107"), 0);
+	assert_int_equal(attr_write(m, 107, MODEL_DIRECTION, "high"), 0);
+	assert_int_equal(store(m, MODEL_UNEXPORT, "107"), 0);
+	assert_int_equal(store(m, MODEL_EXPORT, "107"), 0);
+	assert_string_equal(attr_read(m, 107, MODEL_DIRECTION), "in\n");
+	m->keep_direction = true;
+	assert_int_equal(attr_write(m, 107, MODEL_DIRECTION, "high"), 0);
+	assert_int_equal(store(m, MODEL_UNEXPORT, "107"), 0);
+	model_set_pull(m, model_pin(m, 107), 1);
+	model_set_pull(m, model_pin(m, 107), 0);
+	assert_int_equal(store(m, MODEL_EXPORT, "107"), 0);
+	assert_string_equal(attr_read(m, 107, MODEL_DIRECTION), "out\n");
+	assert_string_equal(attr_read(m, 107, MODEL_VALUE), "0\n");
+}
+
 static void read_only_and_write_only_files(void **state)
 {
 	struct model *m = *state;
@@ -319,6 +338,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(wire_drives_input_at_once,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			reexport_starts_as_input_unless_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_only_and_write_only_files,
 						setup, teardown),
 	};
