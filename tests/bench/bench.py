@@ -6,7 +6,13 @@ ceiling reader, gpio-broker, the Python peer and the Node peer, and stops
 and unmounts everything it started, also on an error or Ctrl-C.
 deploy/bench runs it, then report.py turns the JSON into docs/.
 
-usage: bench.py --build DIR --out FILE [--quick] [--only NAME,...] [--keep]
+usage: bench.py --build DIR --out FILE [--quick] [--only NAME,...]
+                [--repeats N] [--rt PRIO] [--keep]
+
+Every process it starts (simulator, broker, subscriber, the systems) runs
+under SCHED_FIFO at PRIO (default 10) when the machine allows it, so that
+other work on a shared machine does not decide the figures; --rt 0 runs
+them at normal priority.
 """
 
 import argparse
@@ -66,6 +72,15 @@ def ceiling_max_pins(path):
         if "too many pins" not in r.stderr:
             return n
     return 1
+
+
+def real_time_ok(prio):
+    """Whether this process may start programs under SCHED_FIFO."""
+    r = subprocess.run(["chrt", "--fifo", str(prio), "true"],
+                       capture_output=True)
+    if r.returncode:
+        log("SCHED_FIFO refused here: running at normal priority")
+    return r.returncode == 0
 
 
 def run(cmd):
@@ -128,8 +143,9 @@ def parse_args():
     ap.add_argument("--only", default="")
     ap.add_argument("--repeats", type=int, default=0,
                     help="repeats per measurement (default 1 quick, 3 full)")
-    ap.add_argument("--rt", type=int, default=0,
-                    help="run every process at this SCHED_FIFO priority")
+    ap.add_argument("--rt", type=int, default=10,
+                    help="SCHED_FIFO priority of every process started "
+                    "(default 10; 0: normal scheduling)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary directory (logs)")
     return ap.parse_args()
@@ -140,6 +156,7 @@ def run_scenarios(bench, st, only, results):
     sim = Sim(bench)
     results["meta"] = machine_info(bench.paths, broker)
     results["meta"]["quick"] = st.quick
+    results["meta"]["rt"] = bench.rt
     results["meta"]["ceiling_max_pins"] = bench.paths["ceiling_max_pins"]
     for name, fn in SCENARIOS:
         if only and name not in only:
@@ -163,14 +180,15 @@ def main():
     st = Settings(args.quick)
     if args.repeats > 0:
         st.repeats = args.repeats
-    results = {"scenarios": {}}
+    results = {"scenarios": {}, "meta": {}}
     bench = None
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     t0 = time.monotonic()
     try:
         check_paths(paths)
         paths["ceiling_max_pins"] = ceiling_max_pins(paths["ceiling"])
-        bench = Bench(paths, keep=args.keep, rt=args.rt)
+        rt = args.rt if args.rt > 0 and real_time_ok(args.rt) else 0
+        bench = Bench(paths, keep=args.keep, rt=rt)
         log(f"working in {bench.dir}")
         run_scenarios(bench, st, only, results)
     except BenchError as e:

@@ -500,10 +500,12 @@ class GpioBroker(System):
     wrapper = []    # a command to run it under (valgrind)
     env = None      # its environment, when not ours
     extra_gpio = ""  # more [gpio] keys
+    state_file = None  # None: a file in the bench's directory
 
     def start(self):
         conf = os.path.join(self.bench.dir, f"{self.name}.ini")
-        state = os.path.join(self.bench.dir, f"{self.name}.counts")
+        state = self.state_file if self.state_file is not None else \
+            os.path.join(self.bench.dir, f"{self.name}.counts")
         with open(conf, "w") as f:
             f.write("[mqtt]\nhost = 127.0.0.1\n"
                     f"port = {self.broker.port}\n"

@@ -21,6 +21,9 @@ IDLE_PINS = {"ceiling": range(20, 28), "gpio-broker": range(28, 36),
              "python": range(36, 44), "node": range(44, 52),
              "gpio-broker-nocheck": range(0, 8)}
 COST_PIN = 16
+WARM_PULSES = 50
+WARM_HZ = 200
+FOLLOW_RATIO = 0.99
 
 
 class Settings:
@@ -29,18 +32,20 @@ class Settings:
     def __init__(self, quick):
         self.quick = quick
         self.repeats = 1 if quick else 3
-        self.rates = [250, 500, 1000, 2000, 3000, 5000, 7000, 10000,
-                      14000, 20000]
-        self.train_s = 0.8 if quick else 1.5
-        self.min_pulses = 400
-        self.fanin_rates = [25, 50, 100, 200, 400, 800]
-        self.fanin_s = 1.0 if quick else 2.0
-        self.latency = [(100, 300 if quick else 2000),
-                        (1000, 2000 if quick else 10000)]
+        self.rates = [250, 500, 1000, 2000, 3000, 5000, 10000, 20000] \
+            if quick else [250, 500, 1000, 1500, 2000, 3000, 5000, 7000,
+                           10000, 14000, 20000]
+        self.train_s = 0.5 if quick else 1.0
+        self.min_pulses = 300 if quick else 500
+        self.fanin_rates = [50, 100, 200, 400, 800] if quick else \
+            [25, 50, 100, 200, 400, 800]
+        self.fanin_s = 0.8 if quick else 1.5
+        self.latency = [(100, 300 if quick else 1000),
+                        (1000, 2000 if quick else 5000)]
         self.cpu_hz = 1000
-        self.cpu_s = 3 if quick else 10
+        self.cpu_s = 3 if quick else 6
         self.idle_s = 10 if quick else 60
-        self.strace_s = 5 if quick else 20
+        self.strace_s = 3 if quick else 10
         self.cost_edges = 300 if quick else 1000
         self.cost_hz = 100
         self.flood_n = 20000 if quick else 100000
@@ -50,9 +55,17 @@ def pulses_for(rate, seconds, minimum):
     return max(minimum, int(rate * seconds))
 
 
-def start_system(cls, bench, broker, sim, pins, tag=""):
+def start_system(cls, bench, broker, sim, pins, tag="", warm=True):
+    """Start a system; warm it up with a short train on each of its pins
+    (imports, JIT, first connections), unless told not to."""
     log(f"starting {cls.label} on {len(list(pins))} pin(s)")
-    return cls(bench, broker, sim, pins, tag=tag)
+    system = cls(bench, broker, sim, pins, tag=tag)
+    if warm and system.mqtt:
+        for p in pins:
+            sim.pulse(p, WARM_PULSES, WARM_HZ)
+        sim.wait()
+        time.sleep(0.3)
+    return system
 
 
 def count_by_topic(msgs):
@@ -118,16 +131,30 @@ def run_trial(bench, broker, sim, system_cls, system, pins, rate, n):
 
 def summarize_rate(trials):
     ok = sum(1 for t in trials if t["lossless"])
+    ratio = spread([t["ratio"] for t in trials])
+    lag = spread([t["lag_s"] for t in trials])
     return {
         "rate": trials[0]["rate"],
         "offered": trials[0]["offered"],
-        "ratio": spread([t["ratio"] for t in trials]),
-        "lag_s": spread([t["lag_s"] for t in trials]),
+        "ratio": ratio,
+        "lag_s": lag,
         "lossless_repeats": ok,
         "repeats": len(trials),
-        "followed": ok * 2 > len(trials),
+        "lossless": ok * 2 > len(trials),
+        "followed": ratio["median"] >= FOLLOW_RATIO and
+        lag["median"] is not None and lag["median"] <= 1.0,
         "trials": trials,
     }
+
+
+def up_to(rows, key):
+    """The highest rate that, with every lower one, meets rows[key]."""
+    best = 0
+    for r in sorted(rows, key=lambda r: r["rate"]):
+        if not r[key]:
+            break
+        best = r["rate"]
+    return best
 
 
 def ladder(bench, broker, sim, st, cls, pins, rates, seconds, what):
@@ -151,8 +178,8 @@ def ladder(bench, broker, sim, st, cls, pins, rates, seconds, what):
     finally:
         if system:
             system.stop()
-    best = max([r["rate"] for r in rows if r["followed"]], default=0)
-    return {"rates": rows, "lossless_hz": best}
+    return {"rates": rows, "lossless_hz": up_to(rows, "lossless"),
+            "followed_hz": up_to(rows, "followed")}
 
 
 def scenario_throughput(bench, broker, sim, st):
@@ -169,6 +196,7 @@ def scenario_fanin(bench, broker, sim, st):
         r = ladder(bench, broker, sim, st, cls, FANIN_PINS, st.fanin_rates,
                    st.fanin_s, "fan-in")
         r["lossless_total_hz"] = r["lossless_hz"] * len(FANIN_PINS)
+        r["followed_total_hz"] = r["followed_hz"] * len(FANIN_PINS)
         out[cls.key] = r
     return out
 
@@ -320,7 +348,7 @@ def idle_figures(s, secs, before):
 
 def scenario_idle(bench, broker, sim, st):
     systems = [start_system(cls, bench, broker, sim, IDLE_PINS[cls.key],
-                            tag="-idle") for cls in IDLE_SYSTEMS]
+                            tag="-idle", warm=False) for cls in IDLE_SYSTEMS]
     out = {}
     try:
         time.sleep(3)
@@ -403,34 +431,52 @@ def cost_allocations(bench, broker, sim, st):
             "libmosquitto_per_edge": mosq / edges if edges else None}
 
 
-ANNOTATE_LINE = re.compile(r"^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(\S.*?)\s*$")
+NAME_DEF = re.compile(r"^\((\d+)\)(?: (.*))?$")
 
 
-def annotate(path, inclusive):
-    """[(Ir, 'file:function [object]')] from callgrind_annotate."""
-    r = subprocess.run(["callgrind_annotate", f"--inclusive={inclusive}",
-                        "--threshold=100", path], capture_output=True,
-                       text=True)
-    if r.returncode:
-        die(f"callgrind_annotate failed: {r.stderr.strip()}")
-    rows, started = [], False
-    for line in r.stdout.splitlines():
-        if "file:function" in line:
-            started = True
-            continue
-        m = ANNOTATE_LINE.match(line) if started else None
-        if m:
-            rows.append((int(m.group(1).replace(",", "")), m.group(2)))
-    return rows
+class CallgrindNames:
+    """callgrind's name compression: '(3) name' defines, '(3)' refers."""
+
+    def __init__(self):
+        self.table = {}
+
+    def resolve(self, text):
+        m = NAME_DEF.match(text.strip())
+        if not m:
+            return text.strip()
+        if m.group(2) is not None:
+            self.table[m.group(1)] = m.group(2)
+        return self.table.get(m.group(1), "?")
 
 
-def object_of(name):
-    m = re.search(r"\[(.*)\]\s*$", name)
-    return os.path.basename(m.group(1)) if m else "?"
-
-
-def function_of(name):
-    return re.sub(r"\s*\[.*\]\s*$", "", name).split(":")[-1]
+def parse_callgrind(path):
+    """Total Ir, self Ir per object, inclusive Ir per function name."""
+    objects, functions = CallgrindNames(), CallgrindNames()
+    by_object, incl = {}, {}
+    ob = fn = "?"
+    total, call_cost = 0, False
+    with open(path) as f:
+        for line in f:
+            if line.startswith("ob="):
+                ob = os.path.basename(objects.resolve(line[3:]))
+            elif line.startswith("cob="):
+                objects.resolve(line[4:])
+            elif line.startswith("fn="):
+                fn = functions.resolve(line[3:])
+            elif line.startswith("cfn="):
+                functions.resolve(line[4:])
+            elif line.startswith("calls="):
+                call_cost = True
+            elif line.startswith("summary:"):
+                total = int(line.split()[1])
+            elif line[:1].isdigit() or line[:1] in "+-*":
+                w = line.split()
+                ir = int(w[1]) if len(w) > 1 else 0
+                incl[fn] = incl.get(fn, 0) + ir
+                if not call_cost:
+                    by_object[ob] = by_object.get(ob, 0) + ir
+                call_cost = False
+    return total, by_object, incl
 
 
 def cost_callgrind(bench, broker, sim, st):
@@ -458,30 +504,19 @@ def cost_callgrind(bench, broker, sim, st):
     if not dumps:
         die("callgrind wrote no dump for the pulse train")
     dump = os.path.join(bench.dir, dumps[0])
-    self_rows = annotate(dump, "no")
-    incl_rows = annotate(dump, "yes")
-    total = sum(ir for ir, _ in self_rows)
-    by_object = {}
-    for ir, name in self_rows:
-        by_object[object_of(name)] = by_object.get(object_of(name), 0) + ir
-    wanted = ("pin_on_poll", "session_on_socket", "daemon_on_edge",
-              "mosquitto_publish", "payload_edge", "counts_commit",
-              "daemon_on_tick", "sysfs_read_level", "mosquitto_loop_read",
-              "session_watch", "uv__io_poll")
-    funcs = {}
-    for ir, name in incl_rows:
-        f = function_of(name)
-        if f in wanted and f not in funcs:
-            funcs[f] = ir / edges if edges else None
-    top = [{"function": function_of(n), "object": object_of(n),
-            "per_edge": ir / edges if edges else None}
-           for ir, n in self_rows[:15]]
+    total, by_object, incl = parse_callgrind(dump)
+    per = (lambda v: v / edges) if edges else (lambda v: None)
+    wanted = ("pin_on_poll", "daemon_on_edge", "payload_edge",
+              "counts_commit", "session_publish", "mosquitto_publish",
+              "session_on_socket", "mosquitto_loop_read", "session_on_log",
+              "__vsnprintf_chk", "mosquitto_validate_utf8",
+              "mosquitto_pub_topic_check", "daemon_on_tick", "uv_run")
     log(f"cost: {total / max(edges, 1):.0f} instructions per edge "
         f"({edges} edges)")
-    return {"edges": edges, "total_per_edge": total / edges if edges else None,
-            "by_object": {k: v / edges for k, v in sorted(
-                by_object.items(), key=lambda kv: -kv[1])} if edges else {},
-            "inclusive": funcs, "top_self": top}
+    return {"edges": edges, "total_per_edge": per(total),
+            "by_object": {k: per(v) for k, v in sorted(
+                by_object.items(), key=lambda kv: -kv[1]) if v},
+            "inclusive": {f: per(incl[f]) for f in wanted if f in incl}}
 
 
 def scenario_cost(bench, broker, sim, st):
