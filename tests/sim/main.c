@@ -26,7 +26,7 @@ struct sim_opts {
 	size_t nwires;
 	unsigned export_delay_ms;
 	bool realtime;
-	bool keep_gaps;
+	bool strict_deadlines;
 	bool keep_direction;
 	const char *mountpoint;
 };
@@ -35,13 +35,13 @@ static const char sim_usage[] =
 	"usage: gpio-sysfs-sim [--chip LABEL:BASE:NGPIO]... "
 	"[--wire OUT:IN]...\n"
 	"                      [--export-delay-ms N] [--realtime] "
-	"[--keep-gaps]\n"
+	"[--strict-deadlines]\n"
 	"                      [--keep-direction] MOUNTPOINT\n"
 	"\n"
 	"Serve a simulated /sys/class/gpio on MOUNTPOINT until SIGTERM or\n"
 	"SIGINT. Without --chip: one chip 'sim', base 0, 64 lines.\n"
 	"--realtime runs the clock and serving threads at SCHED_FIFO 10.\n"
-	"--keep-gaps: after a stall, a train moves on instead of bunching.\n"
+	"--strict-deadlines: after a stall, a train catches up at once.\n"
 	"--keep-direction: an output stays one across unexport (gpio-sim).\n"
 	"Drive it through MOUNTPOINT/.sim/control; see tests/sim/README.md.\n";
 
@@ -191,8 +191,8 @@ static int sim_parse_option(struct sim_opts *o, int opt, const char *arg)
 	case 'r':
 		o->realtime = true;
 		return 0;
-	case 'g':
-		o->keep_gaps = true;
+	case 's':
+		o->strict_deadlines = true;
 		return 0;
 	case 'k':
 		o->keep_direction = true;
@@ -213,7 +213,7 @@ static int sim_parse(int argc, char **argv, struct sim_opts *o)
 		{ "wire", required_argument, NULL, 'w' },
 		{ "export-delay-ms", required_argument, NULL, 'd' },
 		{ "realtime", no_argument, NULL, 'r' },
-		{ "keep-gaps", no_argument, NULL, 'g' },
+		{ "strict-deadlines", no_argument, NULL, 's' },
 		{ "keep-direction", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -341,7 +341,7 @@ static int sim_loop(struct sim *s, const struct sim_opts *o)
 		fprintf(stderr, "gpio-sysfs-sim: no realtime serving thread: "
 			"%s\n", strerror(-rv));
 	rv = train_start(&s->t, &s->m, &s->lock, fs_reply_wait, o->realtime,
-			 o->keep_gaps);
+			 !o->strict_deadlines);
 	if (rv) {
 		fprintf(stderr, "gpio-sysfs-sim: cannot start thread: %s\n",
 			strerror(-rv));

@@ -6,10 +6,11 @@
 # GB_CAPTURES_DIR.
 #
 # Edges 0.56 ms apart outrun the few-millisecond stalls a virtual machine
-# gives its threads, so (see README.md): the simulator keeps gaps after a
-# stall, and as root the simulator and the reader run SCHED_FIFO on one
-# CPU, where a stall stops both alike. A reader still late gets up to
-# three attempts; the simulator's own counts must be exact in each.
+# gives its threads, so (see README.md): as root the simulator and the
+# reader run SCHED_FIFO on one CPU, where a stall stops both alike, and
+# the simulator keeps its gaps after one (its default). A reader still
+# late gets up to three attempts; the simulator's own counts must be
+# exact in each.
 set -u
 if [ "${1:-}" != --pinned ] && command -v taskset >/dev/null; then
 	exec taskset -c $(($(nproc) - 1)) "$0" --pinned
@@ -25,7 +26,7 @@ tmp=$(mktemp -d /tmp/sim-capture.XXXXXX)
 trap 'sim_stop; rm -rf "$tmp"' EXIT
 
 rt=()
-opts=(--keep-gaps)
+opts=()
 if [ "$(id -u)" = 0 ]; then
 	rt=(chrt -f 10)
 	opts+=(--realtime)
