@@ -76,7 +76,7 @@ sim_stats_field() {
 
 sim_stop() {
 	local rc=0 status
-	[ -n "$SIM_PID" ] || return 0
+	[ -n "${SIM_PID:-}" ] || return 0
 	kill -TERM "$SIM_PID" 2>/dev/null
 	wait "$SIM_PID"
 	status=$?

@@ -6,7 +6,7 @@ set -u
 . "$(dirname "$0")/../lib/sim.sh"
 
 tmp=$(mktemp -d /tmp/sim-ceiling.XXXXXX)
-trap 'sim_stop; rm -rf "$tmp"' EXIT
+trap 'kill "${reader:-}" 2>/dev/null; sim_stop; rm -rf "$tmp"' EXIT
 failures=0
 
 fail() {

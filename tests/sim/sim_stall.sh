@@ -9,7 +9,7 @@ set -u
 . "$(dirname "$0")/../lib/sim.sh"
 
 tmp=$(mktemp -d /tmp/sim-stall.XXXXXX)
-trap 'kill -CONT "$SIM_PID" 2>/dev/null; sim_stop; rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"' EXIT
 failures=0
 
 fail() {
@@ -18,16 +18,21 @@ fail() {
 }
 
 # stalled_train NAME [OPTION...]: print the smallest gap between edges, ns
+# (run in $(...): the simulator starts and stops within that subshell)
 stalled_train() {
 	local name=$1
 	shift
 	sim_start "$tmp/$name" "$@" || exit 1
-	sim_ctl "log 1 $tmp/$name.log" && sim_ctl "pulse 1 20 50" || exit 1
+	if ! sim_ctl "log 1 $tmp/$name.log" || ! sim_ctl "pulse 1 20 50"; then
+		sim_stop
+		exit 1
+	fi
 	sleep 0.2
 	kill -STOP "$SIM_PID"
 	sleep 0.15
 	kill -CONT "$SIM_PID"
-	sim_ctl wait && sim_stop || exit 1
+	sim_ctl wait
+	sim_stop || exit 1
 	[ "$(wc -l <"$tmp/$name.log")" = 40 ] ||
 		fail "$name: $(wc -l <"$tmp/$name.log") edges, want 40"
 	awk 'NR > 1 && (min == "" || $1 - t < min) { min = $1 - t }
