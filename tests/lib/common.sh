@@ -25,7 +25,9 @@ test_cleanup() {
 		echo "$TEST_NAME: the simulator did not stop cleanly" >&2
 		[ $rc -ne 0 ] || rc=1
 	fi
-	if [ $rc -ne 0 ] || [ "$TEST_FAILED" -ne 0 ]; then
+	if [ $rc -eq 77 ] && [ "$TEST_FAILED" -eq 0 ]; then
+		rm -rf --one-file-system "$TEST_DIR"
+	elif [ $rc -ne 0 ] || [ "$TEST_FAILED" -ne 0 ]; then
 		echo "--- $TEST_NAME failed; logs in $TEST_DIR" >&2
 		for f in "$TEST_DIR"/*.log; do
 			[ -f "$f" ] || continue
@@ -34,7 +36,7 @@ test_cleanup() {
 		done
 		[ $rc -ne 0 ] || rc=1
 	else
-		rm -rf "$TEST_DIR"
+		rm -rf --one-file-system "$TEST_DIR"
 	fi
 	exit $rc
 }
@@ -54,8 +56,6 @@ fail() {
 # Skip the test (ctest shows it as skipped with SKIP_RETURN_CODE 77).
 skip() {
 	printf '%s: SKIP: %s\n' "$TEST_NAME" "$*"
-	trap - EXIT
-	rm -rf "$TEST_DIR"
 	exit 77
 }
 

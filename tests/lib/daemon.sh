@@ -26,11 +26,13 @@ daemon_config() {
 }
 
 # daemon_start [ARGS...]: start gpio-broker -c DAEMON_CONF, logging to a
-# new DAEMON_LOG; waits until it is connected to the broker.
+# new DAEMON_LOG; waits until it is connected to the broker. DAEMON_WRAP
+# is a command prefix, such as the one realtime_wrap prints.
 daemon_start() {
 	DAEMON_STARTS=$((${DAEMON_STARTS:-0} + 1))
 	DAEMON_LOG=$TEST_DIR/daemon.$DAEMON_STARTS.log
-	"$GB_BIN" -c "$DAEMON_CONF" ${DAEMON_VERBOSE:+-v} "$@" >>"$DAEMON_LOG" 2>&1 &
+	${DAEMON_WRAP:-} "$GB_BIN" -c "$DAEMON_CONF" ${DAEMON_VERBOSE:+-v} "$@" \
+		>>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	at_exit "kill -9 $DAEMON_PID"
 	wait_for 10 "gpio-broker to connect" daemon_log_has \
@@ -78,4 +80,19 @@ wait_retained() {
 
 retained_is() {
 	[ "$(mqtt_get "$1" 1 | jq -r ".$2")" = "$3" ]
+}
+
+# realtime_setup: run the simulator and the daemon the way the rate tests
+# need on a virtual machine that stalls its vCPUs (tests/sim/README.md,
+# "Timing"): both SCHED_FIFO on the last CPU, where a stall stops both
+# alike. Sets DAEMON_WRAP and SIM_BIN; does nothing where real-time
+# scheduling is refused. Call it before sim_start.
+realtime_setup() {
+	local cpu=$(( $(nproc) - 1 )) bin=$SIM_BIN
+	chrt -f 10 true 2>/dev/null || return 0
+	DAEMON_WRAP="chrt -f 10 taskset -c $cpu"
+	SIM_BIN=$TEST_DIR/sim-realtime
+	printf '#!/bin/sh\nexec taskset -c %s %s --realtime "$@"\n' \
+		"$cpu" "$bin" >"$SIM_BIN"
+	chmod +x "$SIM_BIN"
 }
