@@ -205,7 +205,10 @@ class Bench:
         self.sim = None
 
     def spawn(self, name, argv, stdout=None, env=None, **kw):
-        """Start argv, logging to NAME.log, real-time when bench.rt is set."""
+        """Start argv, logging to NAME.log, real-time when bench.rt is set.
+        Nothing is pinned to a CPU: under SCHED_FIFO, a program that spins
+        (onoff waits for an export that way) would starve the simulator
+        sharing its CPU."""
         if self.rt:
             argv = ["chrt", "--fifo", str(self.rt)] + list(argv)
         log = open(os.path.join(self.dir, f"{name}.log"), "ab")
@@ -399,6 +402,8 @@ class System:
     key = ""
     label = ""
     mqtt = True
+    wrapper = []    # a command to run the program under (valgrind)
+    env = None      # its environment, when not ours
 
     def __init__(self, bench, broker, sim, pins, edge="rising", tag=""):
         self.bench = bench
@@ -477,7 +482,7 @@ class Ceiling(System):
     def start(self):
         per = self.bench.paths.get("ceiling_max_pins", 16)
         chunks = [self.pins[i:i + per] for i in range(0, len(self.pins), per)]
-        return [self.bench.spawn(f"{self.name}-{i}", [
+        return [self.bench.spawn(f"{self.name}-{i}", self.wrapper + [
             self.bench.paths["ceiling"], "--sysfs", self.sim.mnt] +
             [f"{p}:{self.edge}" for p in chunk], stdout=subprocess.PIPE)
             for i, chunk in enumerate(chunks)]
@@ -497,8 +502,6 @@ class Ceiling(System):
 class GpioBroker(System):
     key = "gpio-broker"
     label = "gpio-broker"
-    wrapper = []    # a command to run it under (valgrind)
-    env = None      # its environment, when not ours
     extra_gpio = ""  # more [gpio] keys
     state_file = None  # None: a file in the bench's directory
 
@@ -531,12 +534,12 @@ class PythonPeer(ReadyLine):
     label = "Python peer"
 
     def start(self):
-        return [self.bench.spawn(self.name, [
+        return [self.bench.spawn(self.name, self.wrapper + [
             self.bench.paths["python3"], self.bench.paths["python_peer"],
             "--port", str(self.broker.port), "--prefix", self.prefix,
             "--client-id", f"bench-{self.name}", "--sysfs", self.sim.mnt,
             "--edge", self.edge] + [str(p) for p in self.pins],
-            stdout=subprocess.PIPE)]
+            stdout=subprocess.PIPE, env=self.env)]
 
 
 class NodePeer(ReadyLine):
@@ -545,11 +548,12 @@ class NodePeer(ReadyLine):
 
     def start(self):
         return [self.bench.spawn(self.name, [
-            self.bench.paths["node_ns"], self.sim.mnt,
+            self.bench.paths["node_ns"], self.sim.mnt] + self.wrapper + [
             self.bench.paths["node"], self.bench.paths["node_peer"],
             "--port", str(self.broker.port), "--prefix", self.prefix,
             "--client-id", f"bench-{self.name}", "--edge", self.edge] +
-            [str(p) for p in self.pins], stdout=subprocess.PIPE)]
+            [str(p) for p in self.pins], stdout=subprocess.PIPE,
+            env=self.env)]
 
 
 SYSTEMS = [Ceiling, GpioBroker, PythonPeer, NodePeer]

@@ -46,7 +46,7 @@ class Settings:
         self.cpu_s = 3 if quick else 6
         self.idle_s = 10 if quick else 60
         self.strace_s = 3 if quick else 10
-        self.cost_edges = 300 if quick else 1000
+        self.cost_edges = 300 if quick else 600
         self.cost_hz = 100
         self.flood_n = 20000 if quick else 100000
 
@@ -393,15 +393,19 @@ def snapshot_diff(path):
 
 
 def cost_train(bench, broker, sim, system, st, before, after):
-    """Edges at cost_hz between two actions on the running daemon."""
-    sink = Sink(bench, broker, system.edge_topics())
+    """Edges at cost_hz between two actions on the running system; the
+    number of edges it delivered (or counted, for the ceiling reader)."""
+    sink = Sink(bench, broker, system.edge_topics()) if system.mqtt else None
     before()
     sim.pulse(COST_PIN, st.cost_edges, st.cost_hz)
     sim.wait()
-    sink.wait_for(st.cost_edges, settle=2.0)
+    if sink:
+        sink.wait_for(st.cost_edges, settle=2.0)
     time.sleep(0.5)
     after()
-    return len(sink.finish())
+    if sink:
+        return len(sink.finish())
+    return system.finish_counts().get(COST_PIN, 0)
 
 
 def cost_allocations(bench, broker, sim, st):
@@ -479,9 +483,10 @@ def parse_callgrind(path):
     return total, by_object, incl
 
 
-def cost_callgrind(bench, broker, sim, st):
-    out = os.path.join(bench.dir, "callgrind.out")
-    cls = type("GbCallgrind", (GpioBroker,), {"wrapper": [
+def callgrind_system(bench, broker, sim, st, base):
+    """Run one system under callgrind; its dump of one pulse train."""
+    out = os.path.join(bench.dir, f"callgrind-{base.key}.out")
+    cls = type("Callgrind", (base,), {"wrapper": [
         "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
         "--vgdb=yes"]})
     system = start_system(cls, bench, broker, sim, [COST_PIN],
@@ -490,7 +495,7 @@ def cost_callgrind(bench, broker, sim, st):
 
     def control(flag):
         r = subprocess.run(["callgrind_control", flag, pid],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, timeout=60)
         if r.returncode:
             die(f"callgrind_control {flag} failed: {r.stderr.strip()}")
 
@@ -500,10 +505,15 @@ def cost_callgrind(bench, broker, sim, st):
     finally:
         system.stop()
     dumps = sorted(f for f in os.listdir(bench.dir)
-                   if f.startswith("callgrind.out") and f != "callgrind.out")
+                   if f.startswith(f"callgrind-{base.key}.out."))
     if not dumps:
-        die("callgrind wrote no dump for the pulse train")
-    dump = os.path.join(bench.dir, dumps[0])
+        die(f"callgrind wrote no dump for {base.label}")
+    return edges, os.path.join(bench.dir, dumps[0])
+
+
+def cost_callgrind(bench, broker, sim, st):
+    """gpio-broker's instructions per edge, by object and function."""
+    edges, dump = callgrind_system(bench, broker, sim, st, GpioBroker)
     total, by_object, incl = parse_callgrind(dump)
     per = (lambda v: v / edges) if edges else (lambda v: None)
     wanted = ("pin_on_poll", "daemon_on_edge", "payload_edge",
@@ -511,17 +521,39 @@ def cost_callgrind(bench, broker, sim, st):
               "session_on_socket", "mosquitto_loop_read", "session_on_log",
               "__vsnprintf_chk", "mosquitto_validate_utf8",
               "mosquitto_pub_topic_check", "daemon_on_tick", "uv_run")
-    log(f"cost: {total / max(edges, 1):.0f} instructions per edge "
-        f"({edges} edges)")
+    log(f"cost: gpio-broker: {total / max(edges, 1):.0f} instructions per "
+        f"edge ({edges} edges)")
     return {"edges": edges, "total_per_edge": per(total),
             "by_object": {k: per(v) for k, v in sorted(
                 by_object.items(), key=lambda kv: -kv[1]) if v},
             "inclusive": {f: per(incl[f]) for f in wanted if f in incl}}
 
 
+def cost_instructions(bench, broker, sim, st):
+    """Every other system's instructions per edge, the same way."""
+    out = {}
+    for cls in (Ceiling, PythonPeer, NodePeer):
+        edges, dump = callgrind_system(bench, broker, sim, st, cls)
+        total, by_object, _ = parse_callgrind(dump)
+        out[cls.key] = {
+            "edges": edges,
+            "total_per_edge": total / edges if edges else None,
+            "by_object": {k: v / edges for k, v in sorted(
+                by_object.items(), key=lambda kv: -kv[1])[:6]}
+            if edges else {}}
+        log(f"cost: {cls.label}: {total / max(edges, 1):.0f} instructions "
+            f"per edge ({edges} edges)")
+    return out
+
+
 def scenario_cost(bench, broker, sim, st):
+    cg = cost_callgrind(bench, broker, sim, st)
+    others = cost_instructions(bench, broker, sim, st)
+    others["gpio-broker"] = {"edges": cg["edges"],
+                             "total_per_edge": cg["total_per_edge"],
+                             "by_object": cg["by_object"]}
     return {"allocations": cost_allocations(bench, broker, sim, st),
-            "callgrind": cost_callgrind(bench, broker, sim, st),
+            "callgrind": cg, "instructions": others,
             "rate": st.cost_hz, "pulses": st.cost_edges}
 
 
