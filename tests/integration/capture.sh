@@ -22,14 +22,40 @@ sim_ctl "level 20 1"
 sim_ctl "level 21 1"
 daemon_start
 
-sim_ctl "replay 20 $vcd IR"
-sim_ctl "replay 21 $vcd IR"
-sim_ctl "wait"
+# attempt N: one replay onto both pins; true when both counted exactly.
+# This machine's vCPUs stall for milliseconds now and then (see
+# tests/sim/README.md, "Timing"), longer than the 0.56 ms between the
+# capture's edges, so a replay a stall spoiled is tried again, twice at
+# most; the simulator must make every edge each time.
+attempt() {
+	local c20 c21 m21 e20 e21
+	c20=$(daemon_retained count gpio/20/count)
+	c21=$(daemon_retained count gpio/21/count)
+	m21=$(daemon_retained missed gpio/21/count)
+	e20=$(sim_stats_field 20 edges)
+	e21=$(sim_stats_field 21 edges)
+	sim_ctl "replay 20 $vcd IR"
+	sim_ctl "replay 21 $vcd IR"
+	sim_ctl "wait"
+	assert_eq "edges the simulator made on 20" 1548 \
+		$(($(sim_stats_field 20 edges) - e20))
+	assert_eq "edges the simulator made on 21" 1548 \
+		$(($(sim_stats_field 21 edges) - e21))
+	retained_is gpio/20/count count $((c20 + 774)) || sleep 1.5
+	got20=$(($(daemon_retained count gpio/20/count) - c20))
+	got21=$(($(daemon_retained count gpio/21/count) - c21))
+	missed21=$(($(daemon_retained missed gpio/21/count) - m21))
+	say "attempt $1: rising $got20, both $got21, missed $missed21"
+	[ "$got20" = 774 ] && [ "$got21" = 1548 ] && [ "$missed21" = 0 ]
+}
 
-wait_retained 5 gpio/20/count count 774
-wait_retained 5 gpio/21/count count 1548
-assert_eq "rising count" 774 "$(mqtt_get gpio/20/count | jq .count)"
-assert_eq "both count" 1548 "$(mqtt_get gpio/21/count | jq .count)"
-assert_eq "missed on the both pin" 0 "$(mqtt_get gpio/21/count | jq .missed)"
+for n in 1 2 3; do
+	attempt $n && break
+	[ $n -lt 3 ] || fail "three replays, none counted exactly"
+	# the capture ends high, as it starts: ready for another replay
+done
+assert_eq "rising count of the last replay" 774 "$got20"
+assert_eq "both count of the last replay" 1548 "$got21"
+assert_eq "missed on the both pin" 0 "$missed21"
 daemon_stop
 assert_eq "exit status" 0 "$DAEMON_EXIT"
