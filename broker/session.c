@@ -16,6 +16,8 @@
 #include "session.h"
 #include "topic.h"
 
+#define SESSION_ADDRS_MAX 8
+
 enum session_state {
 	SESSION_IDLE,		/* not started */
 	SESSION_RESOLVING,	/* looking up the broker's address */
@@ -44,14 +46,16 @@ struct session {
 	bool resolving;
 	bool closing;
 	struct backoff backoff;
-	unsigned int attempt;	/* picks among the broker's addresses */
+	char addrs[SESSION_ADDRS_MAX][INET6_ADDRSTRLEN];
+	unsigned int n_addrs;	/* the broker's addresses, last resolved */
+	unsigned int next_addr;	/* the one to try next */
 	uint64_t deadline;	/* uv_now by which the broker must answer */
 	int sub_mid;
 	int offline_mid;
 	uint64_t offline_since;	/* uv_now when the connection was lost */
 	bool ever_online;
 	bool quiet;		/* this outage was logged already */
-	char address[INET6_ADDRSTRLEN];
+	const char *address;	/* the one tried last */
 	char status_topic[TOPIC_MAX];
 	char filter[TOPIC_MAX];
 };
@@ -108,7 +112,7 @@ static void session_watch(struct session *s)
 		return;
 	}
 
-	events = UV_READABLE;
+	events = UV_READABLE | UV_DISCONNECT;
 	if (mosquitto_want_write(s->mosq))
 		events |= UV_WRITABLE;
 	if (events != s->sock_events) {
@@ -140,13 +144,23 @@ static void session_on_retry(uv_timer_t *timer)
 	session_resolve(timer->data);
 }
 
-/* This attempt failed: say so once per outage, and try again later. */
+static void session_connect(struct session *s);
+
+static void session_on_next_address(uv_timer_t *timer)
+{
+	session_connect(timer->data);
+}
+
+/*
+ * This attempt failed: try the broker's next address at once, and after
+ * the last one, say so once per outage and try again later.
+ */
 static void session_failed(struct session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void session_failed(struct session *s, const char *fmt, ...)
 {
-	uint64_t delay = backoff_next(&s->backoff);
+	uint64_t delay;
 	char why[256];
 	va_list ap;
 
@@ -154,6 +168,15 @@ static void session_failed(struct session *s, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 
+	s->state = SESSION_WAITING;
+	if (s->next_addr < s->n_addrs) {
+		log_debug("connecting to %s failed: %s; trying %s", s->address,
+			  why, s->addrs[s->next_addr]);
+		uv_timer_start(&s->timer, session_on_next_address, 0, 0);
+		return;
+	}
+
+	delay = backoff_next(&s->backoff);
 	if (!s->quiet)
 		log_warn("cannot connect to broker %s:%u: %s; retrying",
 			 s->cfg->host, s->cfg->port, why);
@@ -161,7 +184,6 @@ static void session_failed(struct session *s, const char *fmt, ...)
 		log_debug("connecting to broker failed: %s; next try in "
 			  "%.1f s", why, delay / 1000.0);
 	s->quiet = true;
-	s->state = SESSION_WAITING;
 	uv_timer_start(&s->timer, session_on_retry, delay, 0);
 }
 
@@ -170,6 +192,7 @@ static void session_connect(struct session *s)
 	int rc;
 
 	session_unwatch(s);
+	s->address = s->addrs[s->next_addr++];
 	rc = mosquitto_connect_bind_async(s->mosq, s->address,
 					  (int)s->cfg->port,
 					  (int)s->cfg->keepalive, NULL);
@@ -183,19 +206,18 @@ static void session_connect(struct session *s)
 	session_watch(s);
 }
 
-/* Take the next of the broker's addresses, in turn across attempts. */
-static void session_pick_address(struct session *s, struct addrinfo *res)
+/* Keep the broker's addresses, numeric, to try in turn. */
+static void session_keep_addresses(struct session *s, struct addrinfo *res)
 {
-	unsigned int n = 0, i;
 	struct addrinfo *ai;
 
-	for (ai = res; ai; ai = ai->ai_next)
-		n++;
-	ai = res;
-	for (i = s->attempt++ % n; i > 0; i--)
-		ai = ai->ai_next;
-	getnameinfo(ai->ai_addr, ai->ai_addrlen, s->address,
-		    sizeof(s->address), NULL, 0, NI_NUMERICHOST);
+	s->n_addrs = 0;
+	s->next_addr = 0;
+	for (ai = res; ai && s->n_addrs < SESSION_ADDRS_MAX; ai = ai->ai_next)
+		if (!getnameinfo(ai->ai_addr, ai->ai_addrlen,
+				 s->addrs[s->n_addrs], INET6_ADDRSTRLEN, NULL,
+				 0, NI_NUMERICHOST))
+			s->n_addrs++;
 }
 
 static void session_maybe_free(struct session *s);
@@ -221,8 +243,12 @@ static void session_on_resolved(uv_getaddrinfo_t *req, int status,
 		return;
 	}
 
-	session_pick_address(s, res);
+	session_keep_addresses(s, res);
 	uv_freeaddrinfo(res);
+	if (!s->n_addrs) {
+		session_failed(s, "'%s' has no usable address", s->cfg->host);
+		return;
+	}
 	session_connect(s);
 }
 
@@ -236,6 +262,8 @@ static void session_resolve(struct session *s)
 	int rc;
 
 	snprintf(port, sizeof(port), "%u", s->cfg->port);
+	s->n_addrs = 0;
+	s->next_addr = 0;
 	s->state = SESSION_RESOLVING;
 	rc = uv_getaddrinfo(s->loop, &s->resolver, session_on_resolved,
 			    s->cfg->host, port, &hints);
@@ -408,14 +436,42 @@ static int session_read(struct session *s)
 	return rc;
 }
 
+/*
+ * libuv saw an error or a hang-up on the socket. A read lets
+ * libmosquitto find out and close it, except while a TLS handshake waits
+ * for the connection: then this socket is given up here, and the next
+ * connect closes it.
+ */
+static void session_on_socket_error(struct session *s)
+{
+	socklen_t len = sizeof(int);
+	int err = 0, rc;
+
+	getsockopt(s->sock_fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (!err)
+		err = s->state == SESSION_CONNECTING ? ECONNREFUSED
+						     : ECONNRESET;
+	s->sock_events = 0;
+	rc = session_read(s);
+	if (mosquitto_socket(s->mosq) >= 0) {
+		session_unwatch(s);
+		errno = err;
+		session_lost(s, MOSQ_ERR_ERRNO);
+		return;
+	}
+	session_watch(s);
+	session_lost(s, rc ? rc : MOSQ_ERR_CONN_LOST);
+}
+
 static void session_on_socket(uv_poll_t *handle, int status, int events)
 {
 	struct session *s = handle->data;
 	int rc = MOSQ_ERR_SUCCESS;
 
-	/* on an error, a read lets libmosquitto find out and clean up */
-	if (status < 0)
-		events = UV_READABLE;
+	if (status < 0 || (events & UV_DISCONNECT)) {
+		session_on_socket_error(s);
+		return;
+	}
 	if (events & UV_READABLE)
 		rc = session_read(s);
 	if (rc == MOSQ_ERR_SUCCESS && (events & UV_WRITABLE) &&

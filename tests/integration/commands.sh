@@ -7,6 +7,7 @@
 . "$(dirname "$0")/../lib/sim.sh"
 . "$(dirname "$0")/../lib/daemon.sh"
 
+realtime_setup
 mqtt_start
 sim_start "$TEST_DIR/sim"
 daemon_config "[pin 43]" "name = relay" "direction = out" "initial = 0" \

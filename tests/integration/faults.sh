@@ -10,6 +10,7 @@
 . "$(dirname "$0")/../lib/sim.sh"
 . "$(dirname "$0")/../lib/daemon.sh"
 
+realtime_setup
 mqtt_start
 sim_start "$TEST_DIR/sim"
 DAEMON_GPIO_EXTRA="self_check_interval_ms = 300

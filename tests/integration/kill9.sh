@@ -8,6 +8,7 @@
 . "$(dirname "$0")/../lib/sim.sh"
 . "$(dirname "$0")/../lib/daemon.sh"
 
+realtime_setup
 mqtt_start
 sim_start "$TEST_DIR/sim"
 DAEMON_GPIO_EXTRA="count_interval_ms = 200"

@@ -11,6 +11,7 @@
 
 # The broker keeps sessions across its restarts, so a subscriber with a
 # persistent session receives what was published while it was away.
+realtime_setup
 mqtt_start "persistence true" "persistence_location $TEST_DIR/"
 sim_start "$TEST_DIR/sim"
 DAEMON_MQTT_EXTRA="offline_queue = 100"

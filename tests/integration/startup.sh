@@ -10,6 +10,7 @@
 . "$(dirname "$0")/../lib/sim.sh"
 . "$(dirname "$0")/../lib/daemon.sh"
 
+realtime_setup
 mqtt_start
 sim_start "$TEST_DIR/sim" --chip sim:0:64 --chip extra:100:16 \
 	--export-delay-ms 300

@@ -98,7 +98,29 @@ refused localhost ca intruder wrong-user
 grep -q "refused the connection: Not authorized" \
 	"$TEST_DIR/refused-wrong-user.log" || fail "no 'Not authorized'"
 
-say "3. a password file others can read"
+say "3. nothing listens on the TLS port: refused at once, no CPU burnt"
+DAEMON_PORT=$(free_port)
+closed_port=$DAEMON_PORT
+DAEMON_HOST=localhost DAEMON_PORT=$closed_port \
+DAEMON_MQTT_EXTRA="username = gbuser
+password_file = $TEST_DIR/password
+tls_ca_file = $tls/ca.pem" \
+	daemon_config "[pin 17]" "direction = in" "edge = rising"
+"$GB_BIN" -c "$DAEMON_CONF" >"$TEST_DIR/closed.log" 2>&1 &
+pid=$!
+at_exit "kill -9 $pid"
+wait_for 5 "the refusal" grep -q \
+	"cannot connect to broker localhost:$closed_port: Connection refused" \
+	"$TEST_DIR/closed.log"
+ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+sleep 3
+used=$(($(awk '{ print $14 + $15 }' "/proc/$pid/stat") - ticks))
+say "CPU while refused for 3 s: $used ticks (1/100 s)"
+[ "$used" -le 3 ] || fail "retrying a refused TLS connect cost $used ticks"
+kill -TERM "$pid"
+wait "$pid" || fail "exit status $? after SIGTERM"
+
+say "4. a password file others can read"
 chmod 644 "$TEST_DIR/password"
 tls_config localhost ca
 rc=0
@@ -107,7 +129,7 @@ assert_eq "exit status with an open password file" 1 "$rc"
 grep -q "password_file '$TEST_DIR/password' is readable by others" \
 	"$TEST_DIR/mode.log" || fail "unclear message: $(cat "$TEST_DIR/mode.log")"
 
-say "4. no secret in any log"
+say "5. no secret in any log"
 key=$(grep -v '^-----' "$tls/client.key" | head -n 1)
 for log in "$TEST_DIR"/*.log; do
 	! grep -qF "$password" "$log" || fail "the password is in $log"

@@ -82,11 +82,11 @@ retained_is() {
 	[ "$(mqtt_get "$1" 1 | jq -r ".$2")" = "$3" ]
 }
 
-# realtime_setup: run the simulator and the daemon the way the rate tests
-# need on a virtual machine that stalls its vCPUs (tests/sim/README.md,
-# "Timing"): both SCHED_FIFO on the last CPU, where a stall stops both
-# alike. Sets DAEMON_WRAP and SIM_BIN; does nothing where real-time
-# scheduling is refused. Call it before sim_start.
+# realtime_setup: run the simulator and the daemon the way tests that count
+# every edge need on a virtual machine that stalls its vCPUs (see
+# tests/sim/README.md, "Timing"): both SCHED_FIFO on the last CPU, where
+# a stall stops both alike. Sets DAEMON_WRAP and SIM_BIN; does nothing
+# where real-time scheduling is refused. Call it before sim_start.
 realtime_setup() {
 	local cpu=$(( $(nproc) - 1 )) bin=$SIM_BIN
 	chrt -f 10 true 2>/dev/null || return 0

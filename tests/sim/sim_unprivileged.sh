@@ -18,7 +18,7 @@ as_user() {
 }
 if [ "${1:-}" != --private ] && ! as_user test -r /dev/fuse -a -w /dev/fuse
 then
-	exec unshare --mount --propagation private "$0" --private
+	exec unshare --mount --propagation unchanged "$0" --private
 fi
 
 lib=$(cd "$(dirname "$0")/../lib" && pwd)
@@ -27,6 +27,8 @@ chmod 755 "$tmp"
 chown 65534:65534 "$tmp"
 trap 'grep -q " $tmp/mnt " /proc/self/mountinfo || rm -rf "$tmp"' EXIT
 if [ "${1:-}" = --private ]; then
+	# / may not be a mount point (a chroot): keep /dev's mounts private
+	mount --make-rprivate /dev || exit 1
 	mknod "$tmp/fuse" c 10 229 && chmod 666 "$tmp/fuse" &&
 		mount --bind "$tmp/fuse" /dev/fuse || exit 1
 fi
