@@ -143,6 +143,9 @@ static void malformed_files_name_file_and_line(void **state)
 		     "t.vcd:2: missing '$timescale'");
 	expect_error("$timescale 1us $end\n$var wire 1 ! IR\n", "IR",
 		     "t.vcd:2: unterminated '$var'");
+	expect_error("$timescale 1us $end\n$var", "IR",
+		     "t.vcd:2: unterminated '$var'");
+	expect_error("$timescale", "IR", "t.vcd:1: unterminated '$timescale'");
 	expect_error("$timescale 1us $end\n", "IR",
 		     "t.vcd:2: missing '$enddefinitions'");
 	expect_error(HEADER("1 us") "#1 r1.5 !\n", "IR",

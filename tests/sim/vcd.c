@@ -26,6 +26,7 @@ struct vcd_parser {
 	const char *signal;
 	char *err;
 	size_t errlen;
+	bool section_closed;	/* the last section word read was $end */
 	int64_t unit_ps;	/* picoseconds per time unit, 0 if unset */
 	struct vcd_tok sig_id;	/* identifier code of the signal */
 	long sig_width;
@@ -83,6 +84,19 @@ static bool vcd__is(const struct vcd_tok *t, const char *word)
 	return t->len == strlen(word) && !memcmp(t->s, word, t->len);
 }
 
+/*
+ * The next word of a $... section, false at its "$end" (section_closed
+ * set) or at the end of the buffer (section_closed clear).
+ */
+static bool vcd__next_in_section(struct vcd_parser *ps, struct vcd_tok *t)
+{
+	ps->section_closed = false;
+	if (!vcd__next(ps, t))
+		return false;
+	ps->section_closed = vcd__is(t, "$end");
+	return !ps->section_closed;
+}
+
 static bool vcd__same(const struct vcd_tok *a, const struct vcd_tok *b)
 {
 	return a->len == b->len && !memcmp(a->s, b->s, a->len);
@@ -133,14 +147,14 @@ static int vcd__timescale(struct vcd_parser *ps, const struct vcd_tok *kw)
 	struct vcd_tok t;
 	size_t used = 0;
 
-	while (vcd__next(ps, &t) && !vcd__is(&t, "$end")) {
+	while (vcd__next_in_section(ps, &t)) {
 		if (used + t.len >= sizeof(text))
 			return vcd__fail(ps, t.line, "bad timescale");
 		memcpy(text + used, t.s, t.len);
 		used += t.len;
 		text[used] = '\0';
 	}
-	if (!vcd__is(&t, "$end"))
+	if (!ps->section_closed)
 		return vcd__fail(ps, kw->line, "unterminated '$timescale'");
 	ps->unit_ps = vcd__unit_ps(text);
 	if (!ps->unit_ps)
@@ -191,10 +205,10 @@ static int vcd__var(struct vcd_parser *ps, const struct vcd_tok *kw)
 	int n = 0;
 	int rv;
 
-	while (vcd__next(ps, &t) && !vcd__is(&t, "$end"))
+	while (vcd__next_in_section(ps, &t))
 		if (n < 4)
 			f[n++] = t;
-	if (!vcd__is(&t, "$end"))
+	if (!ps->section_closed)
 		return vcd__fail(ps, kw->line, "unterminated '$var'");
 	if (n < 4)
 		return vcd__fail(ps, kw->line, "malformed '$var'");
