@@ -14,6 +14,7 @@
 #include "log.h"
 
 #define DAEMON_TICK_MAX_MS 1000
+#define DAEMON_STALL_MS 50	/* a later tick is logged at debug level */
 
 static void daemon_notify(const char *state)
 {
@@ -299,6 +300,18 @@ static void daemon_sync_counts(struct daemon *d)
 		d->fsync_busy = true;
 }
 
+/* How late the tick came shows how long the loop was kept from running. */
+static void daemon_note_stall(struct daemon *d, uint64_t now)
+{
+	uint64_t late = now > d->tick_due ? now - d->tick_due : 0;
+
+	if (late > d->longest_stall)
+		d->longest_stall = late;
+	if (late > DAEMON_STALL_MS)
+		log_debug("the event loop ran %" PRIu64 " ms late", late);
+	d->tick_due = now + d->tick_ms;
+}
+
 static void daemon_on_tick(uv_timer_t *timer)
 {
 	struct daemon *d = timer->data;
@@ -306,6 +319,7 @@ static void daemon_on_tick(uv_timer_t *timer)
 	uint64_t now = uv_now(d->loop);
 	size_t i;
 
+	daemon_note_stall(d, now);
 	session_tick(d->session);
 	if (d->stopping)
 		return;
@@ -427,6 +441,8 @@ static void daemon_init_timers(struct daemon *d)
 	uv_timer_init(d->loop, &d->tick);
 	d->tick.data = d;
 	uv_timer_start(&d->tick, daemon_on_tick, tick, tick);
+	d->tick_ms = tick;
+	d->tick_due = uv_now(d->loop) + tick;
 	d->next_count = uv_now(d->loop) + d->cfg->gpio.count_interval_ms;
 
 	for (i = 0; i < 3; i++) {
@@ -546,6 +562,8 @@ int daemon_run(const struct config *cfg, const struct daemon_options *opt)
 	uv_run(&loop, UV_RUN_DEFAULT);
 
 	daemon_log_counts(&d);
+	log_info("the event loop ran at most %" PRIu64 " ms late",
+		 d.longest_stall);
 	rc = uv_loop_close(&loop);
 	daemon_free(&d);
 	if (rc) {

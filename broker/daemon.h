@@ -59,6 +59,9 @@ struct daemon {
 	uint64_t next_count;		/* uv_now of the next count publish */
 	uint64_t next_check;
 	uint64_t next_sync;
+	uint64_t tick_due;		/* uv_now the tick is due next */
+	uint64_t tick_ms;
+	uint64_t longest_stall;		/* ms the loop was late, at most */
 	unsigned int stop_signals;
 	bool stopping;
 	int exit_code;

@@ -75,3 +75,5 @@ wait_retained 5 gpio/43/state value 1
 assert_eq "level of gpio 43" 1 "$(cat "$SIM_ROOT/gpio43/value")"
 daemon_stop
 assert_eq "exit status" 0 "$DAEMON_EXIT"
+say "through both outages $(grep -o 'the event loop ran at most .* late' \
+	"$DAEMON_LOG")"

@@ -33,7 +33,14 @@ if [ "${1:-}" = --private ]; then
 		mount --bind "$tmp/fuse" /dev/fuse || exit 1
 fi
 
-as_user env SIM_BIN="$SIM_BIN" CONFORMANCE="$CONFORMANCE" bash -c '
+# the checkout may sit where that user cannot go (/root): copy what it runs
+mkdir -p "$tmp/bin"
+cp "$SIM_BIN" "$CONFORMANCE" "$lib/sim.sh" "$tmp/bin/"
+chmod -R a+rX "$tmp/bin"
+lib=$tmp/bin
+
+as_user env SIM_BIN="$tmp/bin/${SIM_BIN##*/}" \
+	CONFORMANCE="$tmp/bin/${CONFORMANCE##*/}" bash -c '
 	set -u
 	. "$1/sim.sh"
 	sim_start "$2" || exit 1
