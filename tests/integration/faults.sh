@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Pin faults are loud and recovered, and no count is lost. A pin that
 # vanishes (unexported behind the daemon's back), read errors, edge reset to
-# none behind its back and a value fd replaced behind its back are each
-# reported once (log line, error message, faults counter, state), cost no
+# none behind its back and a pin exported again behind its back (its value
+# file replaced) are each reported once (log line, error message, faults counter, state), cost no
 # CPU while the pin stays broken, and are recovered; the count is exact
 # afterwards, and another pin counts on throughout.
 . "$(dirname "$0")/../lib/common.sh"
@@ -97,20 +97,8 @@ check_fault "'gpio17/value' was replaced (pin exported again behind our back)" \
 	"'gpio17' is gone: No such file or directory"
 assert_eq "edge set again" rising "$(cat "$SIM_ROOT/gpio17/edge")"
 
-say "5. the value fd replaced by another file behind the daemon's back"
-fd=$(find "/proc/$DAEMON_PID/fd" -lname "$SIM_ROOT/gpio17/value" -printf '%f\n')
-[ -n "$fd" ] || fail "no fd of gpio17/value in the daemon"
-if command -v gdb >/dev/null; then
-	gdb -p "$DAEMON_PID" -batch -nx \
-		-ex "call (int)dup2((int)open(\"/dev/null\", 0), $fd)" \
-		>"$TEST_DIR/gdb.log" 2>&1 || true
-fi
-if grep -q "^\$1 = $fd\$" "$TEST_DIR/gdb.log" 2>/dev/null; then
-	check_fault "fd $fd no longer refers to 'value'"
-else
-	say "not run: gdb cannot replace fd $fd here: $(grep -v '^\[' \
-		"$TEST_DIR/gdb.log" 2>/dev/null | tail -1)"
-fi
+# The value fd replaced by another file in the daemon's own process is
+# test_pin's case (pin.sh): only a debugger could do it from out here.
 
 daemon_stop
 assert_eq "exit status" 0 "$DAEMON_EXIT"
