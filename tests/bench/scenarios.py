@@ -35,17 +35,17 @@ class Settings:
         self.rates = [250, 500, 1000, 2000, 3000, 5000, 10000, 20000] \
             if quick else [250, 500, 1000, 1500, 2000, 3000, 5000, 7000,
                            10000, 14000, 20000]
-        self.train_s = 0.5 if quick else 1.0
+        self.train_s = 0.5 if quick else 0.8
         self.min_pulses = 300 if quick else 500
         self.fanin_rates = [50, 100, 200, 400, 800] if quick else \
             [25, 50, 100, 200, 400, 800]
         self.fanin_s = 0.8 if quick else 1.5
-        self.latency = [(100, 300 if quick else 1000),
+        self.latency = [(100, 300 if quick else 600),
                         (1000, 2000 if quick else 5000)]
         self.cpu_hz = 1000
-        self.cpu_s = 3 if quick else 6
+        self.cpu_s = 3 if quick else 5
         self.idle_s = 10 if quick else 60
-        self.strace_s = 3 if quick else 10
+        self.strace_s = 3 if quick else 5
         self.cost_edges = 300 if quick else 600
         self.cost_hz = 100
         self.flood_n = 20000 if quick else 100000
@@ -182,6 +182,13 @@ def ladder(bench, broker, sim, st, cls, pins, rates, seconds, what):
             "followed_hz": up_to(rows, "followed")}
 
 
+class GbNoCheck(GpioBroker):
+    """gpio-broker with its periodic self-check off, to show its share."""
+    key = "gpio-broker-nocheck"
+    label = "gpio-broker, self-check off"
+    extra_gpio = "self_check_interval_ms = 0\n"
+
+
 def scenario_throughput(bench, broker, sim, st):
     out = {}
     for cls in SYSTEMS:
@@ -192,7 +199,7 @@ def scenario_throughput(bench, broker, sim, st):
 
 def scenario_fanin(bench, broker, sim, st):
     out = {}
-    for cls in SYSTEMS:
+    for cls in SYSTEMS + [GbNoCheck]:
         r = ladder(bench, broker, sim, st, cls, FANIN_PINS, st.fanin_rates,
                    st.fanin_s, "fan-in")
         r["lossless_total_hz"] = r["lossless_hz"] * len(FANIN_PINS)
@@ -319,13 +326,6 @@ def scenario_cpu(bench, broker, sim, st):
         c = out[cls.key]["cpu_us_per_edge"]
         log(f"cpu: {cls.label}: {fmt(c['median'])} us per edge")
     return out
-
-
-class GbNoCheck(GpioBroker):
-    """gpio-broker with its periodic self-check off, to show its share."""
-    key = "gpio-broker-nocheck"
-    label = "gpio-broker, self-check off"
-    extra_gpio = "self_check_interval_ms = 0\n"
 
 
 IDLE_SYSTEMS = [Ceiling, GpioBroker, GbNoCheck, PythonPeer, NodePeer]
