@@ -117,7 +117,15 @@ static int run(const char *path, bool reset)
 	return rc;
 }
 
-int main(int argc, char **argv)
+struct options {
+	const char *config;
+	const char *check;
+	bool reset;
+	int log_level;
+};
+
+/* Parse the command line; returns -1 to go on, else an exit status. */
+static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_CHECK = 256, OPT_RESET, OPT_VERSION };
 	static const struct option options[] = {
@@ -129,23 +137,21 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL, *check = NULL;
-	bool reset = false;
-	int c, level = LOG_INFO;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "c:vh", options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config = optarg;
+			o->config = optarg;
 			break;
 		case OPT_CHECK:
-			check = optarg;
+			o->check = optarg;
 			break;
 		case OPT_RESET:
-			reset = true;
+			o->reset = true;
 			break;
 		case 'v':
-			level = LOG_DEBUG;
+			o->log_level = LOG_DEBUG;
 			break;
 		case OPT_VERSION:
 			printf("gpio-broker %s\n", GB_VERSION);
@@ -158,14 +164,25 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	log_init(level);
+	return -1;
+}
 
-	if (optind < argc || (!config && !check) || (config && check)) {
+int main(int argc, char **argv)
+{
+	struct options o = { .log_level = LOG_INFO };
+	int rc;
+
+	rc = parse_options(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	log_init(o.log_level);
+
+	if (optind < argc || (!o.config && !o.check) || (o.config && o.check)) {
 		fprintf(stderr, "gpio-broker: %s\n", optind < argc ?
 			"unexpected argument" : "give either -c FILE or "
 			"--check-config FILE");
 		usage(stderr);
 		return 2;
 	}
-	return check ? check_config(check) : run(config, reset);
+	return o.check ? check_config(o.check) : run(o.config, o.reset);
 }
