@@ -157,6 +157,7 @@ def run_scenarios(bench, st, only, results):
     results["meta"] = machine_info(bench.paths, broker)
     results["meta"]["quick"] = st.quick
     results["meta"]["rt"] = bench.rt
+    results["meta"]["settings"] = dict(vars(st))
     results["meta"]["ceiling_max_pins"] = bench.paths["ceiling_max_pins"]
     for name, fn in SCENARIOS:
         if only and name not in only:
