@@ -6,23 +6,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 
 #define DAEMON_TICK_MAX_MS 1000
 #define DAEMON_STALL_MS 50	/* a later tick is logged at debug level */
 
 static void daemon_notify(const char *state)
 {
-#ifdef HAVE_SYSTEMD
-	sd_notify(0, state);
-#else
-	(void)state;
-#endif
+	int err = notify_send(state);
+
+	if (err)
+		log_debug("cannot notify systemd: %s", strerror(-err));
 }
 
 struct daemon_pin *daemon_find_pin(struct daemon *d, int gpio)
@@ -312,12 +309,30 @@ static void daemon_note_stall(struct daemon *d, uint64_t now)
 	d->tick_due = now + d->tick_ms;
 }
 
+/*
+ * Self-check the pins in turn, spread over the ticks: each pin about once
+ * per self_check_interval_ms, and no tick stalls the loop checking them
+ * all at once.
+ */
+static void daemon_check_some(struct daemon *d)
+{
+	uint64_t interval = d->cfg->gpio.self_check_interval_ms;
+
+	if (!interval || !d->n_pins)
+		return;
+	d->check_credit += d->n_pins * d->tick_ms;
+	while (d->check_credit >= interval) {
+		d->check_credit -= interval;
+		pin_check(d->pins[d->check_next].pin);
+		d->check_next = (d->check_next + 1) % d->n_pins;
+	}
+}
+
 static void daemon_on_tick(uv_timer_t *timer)
 {
 	struct daemon *d = timer->data;
 	const struct config_gpio *g = &d->cfg->gpio;
 	uint64_t now = uv_now(d->loop);
-	size_t i;
 
 	daemon_note_stall(d, now);
 	session_tick(d->session);
@@ -327,11 +342,7 @@ static void daemon_on_tick(uv_timer_t *timer)
 		d->next_count = now + g->count_interval_ms;
 		daemon_publish_changes(d);
 	}
-	if (g->self_check_interval_ms && now >= d->next_check) {
-		d->next_check = now + g->self_check_interval_ms;
-		for (i = 0; i < d->n_pins; i++)
-			pin_check(d->pins[i].pin);
-	}
+	daemon_check_some(d);
 	if (now >= d->next_sync) {
 		d->next_sync = now + g->state_sync_interval_ms;
 		daemon_sync_counts(d);

@@ -57,7 +57,8 @@ struct daemon {
 	uv_fs_t fsync_req;
 	bool fsync_busy;
 	uint64_t next_count;		/* uv_now of the next count publish */
-	uint64_t next_check;
+	uint64_t check_credit;		/* ms of self-checks owed, times pins */
+	size_t check_next;		/* the pin to self-check next */
 	uint64_t next_sync;
 	uint64_t tick_due;		/* uv_now the tick is due next */
 	uint64_t tick_ms;

@@ -413,11 +413,9 @@ static void session_on_publish(struct mosquitto *mosq, void *data, int mid)
 static void session_on_log(struct mosquitto *mosq, void *data, int level,
 			   const char *text)
 {
-	struct session *s = data;
-
 	/* what goes wrong is logged by us, once, with the reason */
 	(void)mosq;
-	(void)s;
+	(void)data;
 	(void)level;
 	log_debug("libmosquitto: %s", text);
 }
@@ -573,7 +571,9 @@ static void session_set_callbacks(struct session *s)
 	mosquitto_subscribe_v5_callback_set(s->mosq, session_on_subscribe);
 	mosquitto_message_callback_set(s->mosq, session_on_message);
 	mosquitto_publish_callback_set(s->mosq, session_on_publish);
-	mosquitto_log_callback_set(s->mosq, session_on_log);
+	/* libmosquitto formats a line per packet when it has a callback */
+	if (log_threshold >= LOG_DEBUG)
+		mosquitto_log_callback_set(s->mosq, session_on_log);
 }
 
 static int session_setup(struct session *s, const char *password, char *err,

@@ -6,7 +6,7 @@ GB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # What building and testing gpio-broker needs on Debian 12.
 GB_BUILD_PACKAGES="build-essential cmake pkg-config libuv1-dev
 	libmosquitto-dev libcjson-dev libinih-dev libfuse3-dev fuse3
-	libcmocka-dev libsystemd-dev libssl-dev mosquitto mosquitto-clients
+	libcmocka-dev libssl-dev mosquitto mosquitto-clients
 	jq openssl procps psmisc iproute2 ca-certificates systemd"
 
 gb_say() {
