@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,15 +41,22 @@ _Static_assert(sizeof(struct counts_header) == 64, "header is 64 bytes");
 _Static_assert(sizeof(struct counts_slot) == 64, "slot is 64 bytes");
 
 struct counts {
-	int fd;			/* -1 when kept in memory only */
+	int fd;			/* the state file; -1 when in memory only */
+	int lock_fd;		/* holds the lock on "<path>.lock", or -1 */
 	void *map;
 	size_t map_len;
-	size_t n;
+	size_t n;		/* records of the configured pins: 0..n-1 */
+	size_t n_all;		/* then those kept for pins not configured */
+	size_t cap;
+	unsigned int *gpios;
 	struct counts_values *values;
 	uint64_t *seq;
-	struct counts_slot *slots;	/* two per pin, in the map */
+	struct counts_slot *slots;	/* two per record, in the map */
 	bool dirty;
 };
+
+/* The largest file there can be: a record for every possible pin. */
+#define COUNTS_FILE_MAX (64 + 65536 * 2 * sizeof(struct counts_slot))
 
 uint32_t counts_crc32(const void *data, size_t len)
 {
@@ -114,18 +122,20 @@ static void slot_write(struct counts_slot *s, uint64_t seq, uint32_t gpio,
 	s->crc = counts_crc32(s, offsetof(struct counts_slot, crc));
 }
 
+/* Read a state file whole; a FIFO, a directory or a huge file is not one. */
 static int read_whole(const char *path, void **data, size_t *len)
 {
 	struct stat st;
 	ssize_t got;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st)) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size > COUNTS_FILE_MAX) {
 		close(fd);
-		return -errno;
+		return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
 	}
 	*len = (size_t)st.st_size;
 	*data = malloc(*len ? *len : 1);
@@ -153,12 +163,73 @@ static int check_header(const void *data, size_t len)
 	return len == want ? (int)h->pins : -1;
 }
 
-/* Take the old file's values for the pins that are still configured. */
-static int counts_load(struct counts *c, const char *path,
-		       const unsigned int *gpios, char *err, size_t errlen)
+/* Room for one more record; returns its index or -ENOMEM. */
+static int counts_grow(struct counts *c)
+{
+	size_t cap = c->cap ? 2 * c->cap : 8;
+	struct counts_values *values;
+	unsigned int *gpios;
+	uint64_t *seq;
+
+	if (c->n_all < c->cap)
+		return (int)c->n_all++;
+	values = realloc(c->values, cap * sizeof(*values));
+	if (values)
+		c->values = values;
+	gpios = realloc(c->gpios, cap * sizeof(*gpios));
+	if (gpios)
+		c->gpios = gpios;
+	seq = realloc(c->seq, cap * sizeof(*seq));
+	if (seq)
+		c->seq = seq;
+	if (!values || !gpios || !seq)
+		return -ENOMEM;
+	c->cap = cap;
+	return (int)c->n_all++;
+}
+
+/* Put a record read from the file where it belongs: to its configured
+ * pin, or kept at the end for a pin not configured this time. */
+static int counts_place(struct counts *c, const struct counts_slot *s)
+{
+	struct counts_values v = { s->count, s->missed, s->faults, s->dropped };
+	size_t i;
+	int k;
+
+	for (i = 0; i < c->n_all; i++) {
+		if (c->gpios[i] == s->gpio) {
+			c->values[i] = v;
+			return 0;
+		}
+	}
+	k = counts_grow(c);
+	if (k < 0)
+		return k;
+	c->gpios[k] = s->gpio;
+	c->values[k] = v;
+	return 0;
+}
+
+static int counts_read_error(const char *path, int rc, char *err,
+			     size_t errlen)
+{
+	if (rc == -EINVAL)
+		return counts_fail(err, errlen, rc, "state file '%s' is not a "
+				   "regular file", path);
+	if (rc == -EFBIG)
+		return counts_fail(err, errlen, -EUCLEAN, "state file '%s' is "
+				   "corrupt: larger than any state file",
+				   path);
+	return counts_fail(err, errlen, rc, "cannot read state file '%s': %s",
+			   path, strerror(-rc));
+}
+
+/* Take the old file's values: the configured pins' and the others'. */
+static int counts_load(struct counts *c, const char *path, char *err,
+		       size_t errlen)
 {
 	const struct counts_slot *pairs, *s;
-	size_t len = 0, i, k;
+	size_t len = 0, k;
 	void *data = NULL;
 	int pins, rc;
 
@@ -166,8 +237,7 @@ static int counts_load(struct counts *c, const char *path,
 	if (rc == -ENOENT)
 		return 0;
 	if (rc)
-		return counts_fail(err, errlen, rc, "cannot read state file "
-				   "'%s': %s", path, strerror(-rc));
+		return counts_read_error(path, rc, err, errlen);
 
 	pins = check_header(data, len);
 	if (pins < 0) {
@@ -178,26 +248,20 @@ static int counts_load(struct counts *c, const char *path,
 	}
 
 	pairs = (const struct counts_slot *)((const char *)data + 64);
-	for (k = 0; k < (size_t)pins; k++) {
+	for (k = 0; k < (size_t)pins && !rc; k++) {
 		s = slot_pick(&pairs[2 * k]);
-		if (!s) {
-			free(data);
-			return counts_fail(err, errlen, -EUCLEAN, "state file "
-					   "'%s' is corrupt: record %zu has no "
-					   "valid copy", path, k);
-		}
-		for (i = 0; i < c->n; i++) {
-			if (gpios[i] != s->gpio)
-				continue;
-			c->values[i] = (struct counts_values){
-				s->count, s->missed, s->faults, s->dropped };
-		}
+		if (!s)
+			rc = counts_fail(err, errlen, -EUCLEAN, "state file "
+					 "'%s' is corrupt: record %zu has no "
+					 "valid copy", path, k);
+		else if (counts_place(c, s))
+			rc = counts_fail(err, errlen, -ENOMEM, "out of memory");
 	}
 	free(data);
-	return 0;
+	return rc;
 }
 
-static void counts_fill(struct counts *c, void *map, const unsigned int *gpios)
+static void counts_fill(struct counts *c, void *map)
 {
 	struct counts_header *h = map;
 	size_t i;
@@ -205,14 +269,15 @@ static void counts_fill(struct counts *c, void *map, const unsigned int *gpios)
 	memset(h, 0, sizeof(*h));
 	memcpy(h->magic, COUNTS_MAGIC, 8);
 	h->version = COUNTS_VERSION;
-	h->pins = (uint32_t)c->n;
+	h->pins = (uint32_t)c->n_all;
 	h->slot_size = sizeof(struct counts_slot);
 	h->crc = counts_crc32(h, offsetof(struct counts_header, crc));
 
 	c->slots = (struct counts_slot *)((char *)map + sizeof(*h));
-	for (i = 0; i < c->n; i++) {
+	for (i = 0; i < c->n_all; i++) {
 		c->seq[i] = 1;
-		slot_write(&c->slots[2 * i + 1], 1, gpios[i], &c->values[i]);
+		slot_write(&c->slots[2 * i + 1], 1, c->gpios[i],
+			   &c->values[i]);
 		memset(&c->slots[2 * i], 0, sizeof(struct counts_slot));
 	}
 }
@@ -233,8 +298,8 @@ static int fsync_dir_of(const char *path)
 }
 
 /* Write a fresh file beside 'path', then rename it into place. */
-static int counts_create(struct counts *c, const char *path,
-			 const unsigned int *gpios, char *err, size_t errlen)
+static int counts_create(struct counts *c, const char *path, char *err,
+			 size_t errlen)
 {
 	char tmp[PATH_MAX];
 	int fd, rc = 0;
@@ -243,15 +308,22 @@ static int counts_create(struct counts *c, const char *path,
 	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
 		return counts_fail(err, errlen, -ENAMETOOLONG,
 				   "state file path too long");
+	/* the blocks are reserved now: a full disk is an error here, not a
+	 * SIGBUS when a count is written through the mapping later */
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || ftruncate(fd, (off_t)c->map_len))
+	if (fd < 0)
 		goto fail;
+	rc = posix_fallocate(fd, 0, (off_t)c->map_len);
+	if (rc) {
+		errno = rc;
+		goto fail;
+	}
 
 	map = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		   0);
 	if (map == MAP_FAILED)
 		goto fail;
-	counts_fill(c, map, gpios);
+	counts_fill(c, map);
 	if (fsync(fd) || rename(tmp, path)) {
 		munmap(map, c->map_len);
 		goto fail;
@@ -271,60 +343,108 @@ fail:
 			   "%s", path, strerror(-rc));
 }
 
-static int counts_alloc(struct counts **out, size_t n)
+static int counts_alloc(struct counts **out, const unsigned int *gpios,
+			size_t n)
 {
 	struct counts *c = calloc(1, sizeof(*c));
+	size_t cap = n ? n : 1;
 
+	*out = c;
 	if (!c)
 		return -ENOMEM;
 	c->fd = -1;
-	c->n = n;
-	c->map_len = 64 + n * 2 * sizeof(struct counts_slot);
-	c->values = calloc(n ? n : 1, sizeof(*c->values));
-	c->seq = calloc(n ? n : 1, sizeof(*c->seq));
-	if (!c->values || !c->seq) {
-		free(c->values);
-		free(c->seq);
-		free(c);
+	c->lock_fd = -1;
+	c->n = c->n_all = n;
+	c->cap = cap;
+	c->values = calloc(cap, sizeof(*c->values));
+	c->seq = calloc(cap, sizeof(*c->seq));
+	c->gpios = calloc(cap, sizeof(*c->gpios));
+	if (!c->values || !c->seq || !c->gpios)
 		return -ENOMEM;
-	}
-	*out = c;
+	if (n)
+		memcpy(c->gpios, gpios, n * sizeof(*gpios));
 	return 0;
 }
 
-static int counts_in_memory(struct counts *c, const unsigned int *gpios)
+static int counts_in_memory(struct counts *c)
 {
 	c->map = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (c->map == MAP_FAILED)
+	if (c->map == MAP_FAILED) {
+		c->map = NULL;
 		return -errno;
-	counts_fill(c, c->map, gpios);
+	}
+	counts_fill(c, c->map);
 	return 0;
+}
+
+/* Only one daemon may count into a state file: hold "<path>.lock". */
+static int counts_lock(struct counts *c, const char *path, char *err,
+		       size_t errlen)
+{
+	char lock[PATH_MAX];
+	int rc;
+
+	if (snprintf(lock, sizeof(lock), "%s.lock", path) >= (int)sizeof(lock))
+		return counts_fail(err, errlen, -ENAMETOOLONG,
+				   "state file path too long");
+	c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (c->lock_fd < 0)
+		return counts_fail(err, errlen, -errno, "cannot lock state "
+				   "file '%s': %s", path, strerror(errno));
+	if (!flock(c->lock_fd, LOCK_EX | LOCK_NB))
+		return 0;
+	rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+	if (rc == -EBUSY)
+		return counts_fail(err, errlen, rc, "state file '%s' is in use "
+				   "by another gpio-broker (it holds '%s')",
+				   path, lock);
+	return counts_fail(err, errlen, rc, "cannot lock state file '%s': %s",
+			   path, strerror(-rc));
 }
 
 int counts_open(const char *path, const unsigned int *gpios, size_t n,
 		bool reset, struct counts **out, char *err, size_t errlen)
 {
-	struct counts *c;
+	struct counts *c = NULL;
 	int rc;
 
-	rc = counts_alloc(&c, n);
-	if (rc)
-		return counts_fail(err, errlen, rc, "out of memory");
-
-	if (!path[0])
-		rc = counts_in_memory(c, gpios);
-	else if (!reset)
-		rc = counts_load(c, path, gpios, err, errlen);
-	if (!rc && path[0])
-		rc = counts_create(c, path, gpios, err, errlen);
+	rc = counts_alloc(&c, gpios, n);
 	if (rc) {
-		c->map = NULL;
+		counts_close(c);
+		return counts_fail(err, errlen, rc, "out of memory");
+	}
+
+	if (path[0])
+		rc = counts_lock(c, path, err, errlen);
+	if (!rc && path[0] && !reset)
+		rc = counts_load(c, path, err, errlen);
+	c->map_len = 64 + c->n_all * 2 * sizeof(struct counts_slot);
+	if (!rc && path[0])
+		rc = counts_create(c, path, err, errlen);
+	else if (!rc)
+		rc = counts_in_memory(c);
+	if (rc) {
+		if (!err[0])
+			counts_fail(err, errlen, rc, "cannot keep counts: %s",
+				    strerror(-rc));
 		counts_close(c);
 		return rc;
 	}
 	*out = c;
 	return 0;
+}
+
+size_t counts_kept(const struct counts *c)
+{
+	return c->n_all - c->n;
+}
+
+unsigned int counts_kept_gpio(const struct counts *c, size_t k,
+			      struct counts_values *values)
+{
+	*values = c->values[c->n + k];
+	return c->gpios[c->n + k];
 }
 
 struct counts_values *counts_get(struct counts *c, size_t i)
@@ -336,8 +456,8 @@ void counts_commit(struct counts *c, size_t i)
 {
 	uint64_t seq = ++c->seq[i];
 
-	slot_write(&c->slots[2 * i + (seq & 1)], seq,
-		   c->slots[2 * i + ((seq - 1) & 1)].gpio, &c->values[i]);
+	slot_write(&c->slots[2 * i + (seq & 1)], seq, c->gpios[i],
+		   &c->values[i]);
 	c->dirty = true;
 }
 
@@ -358,13 +478,18 @@ int counts_fd(const struct counts *c)
 
 void counts_close(struct counts *c)
 {
+	if (!c)
+		return;
 	if (c->map && c->fd >= 0)
 		msync(c->map, c->map_len, MS_SYNC);
 	if (c->map)
 		munmap(c->map, c->map_len);
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
 	free(c->values);
 	free(c->seq);
+	free(c->gpios);
 	free(c);
 }

@@ -27,7 +27,8 @@ struct counts_values {
  * Open the store for the pins numbered gpios[0..n-1], loading their values
  * from 'path' when it exists. An empty path keeps counts in memory only.
  * A file that is torn or corrupt is refused with -EUCLEAN unless 'reset'
- * is set, which starts every count at zero. The message for the log is in
+ * is set, which starts every count at zero; a file another daemon uses
+ * (it holds "<path>.lock") with -EBUSY. The message for the log is in
  * 'err' when the return is not 0. The store belongs to the caller.
  */
 int counts_open(const char *path, const unsigned int *gpios, size_t n,
@@ -42,6 +43,15 @@ void counts_commit(struct counts *c, size_t i);
 /* Whether anything was committed since the last counts_mark_synced. */
 bool counts_dirty(const struct counts *c);
 void counts_mark_synced(struct counts *c);
+
+/*
+ * Records of pins that are not configured this time are kept in the file
+ * as they were, so that a pin left out for a while finds its count again:
+ * how many there are, and the pin number and values of the k-th.
+ */
+size_t counts_kept(const struct counts *c);
+unsigned int counts_kept_gpio(const struct counts *c, size_t k,
+			      struct counts_values *values);
 
 /* The state file's fd, for an asynchronous fsync; -1 without a file. */
 int counts_fd(const struct counts *c);

@@ -109,31 +109,53 @@ static int daemon_send_edge(struct daemon *d, const struct queue_item *it)
 			       (size_t)n, false);
 }
 
+/* An edge message is lost: count it against its pin. */
+static void daemon_drop_edge(struct daemon *d, uint32_t pin)
+{
+	struct daemon_pin *dp = &d->pins[pin];
+
+	dp->counts->dropped++;
+	counts_commit(d->counts, dp->index);
+	dp->count_dirty = true;
+}
+
 /* Keep an edge message for later; a full queue drops its oldest. */
 static void daemon_queue_edge(struct daemon *d, const struct queue_item *it)
 {
 	struct queue_item dropped;
-	struct daemon_pin *victim;
 
-	if (!queue_push(&d->queue, it, &dropped))
-		return;
-	victim = &d->pins[dropped.pin];
-	victim->counts->dropped++;
-	counts_commit(d->counts, victim->index);
-	victim->count_dirty = true;
+	if (queue_push(&d->queue, it, &dropped))
+		daemon_drop_edge(d, dropped.pin);
+}
+
+/* Publish an edge message, or keep it while offline; the broker refusing
+ * it (too big) loses it, counted. */
+static void daemon_publish_edge(struct daemon *d, const struct queue_item *it)
+{
+	int rc = queue_empty(&d->queue) ? daemon_send_edge(d, it) : -ENOTCONN;
+
+	if (rc == -ENOTCONN)
+		daemon_queue_edge(d, it);
+	else if (rc)
+		daemon_drop_edge(d, it->pin);
 }
 
 static void daemon_flush_queue(struct daemon *d)
 {
 	struct queue_item it;
 	size_t sent = 0;
+	int rc;
 
 	while (session_online(d->session) && queue_pop(&d->queue, &it)) {
-		if (daemon_send_edge(d, &it) == -ENOTCONN) {
+		rc = daemon_send_edge(d, &it);
+		if (rc == -ENOTCONN) {
 			daemon_queue_edge(d, &it);
 			break;
 		}
-		sent++;
+		if (rc)
+			daemon_drop_edge(d, it.pin);
+		else
+			sent++;
 	}
 	if (sent)
 		log_info("sent %zu edge messages kept while offline", sent);
@@ -163,8 +185,7 @@ static void daemon_on_edge(struct pin *pin, const struct pin_wakeup *w,
 		.pin = (uint32_t)dp->index, .kind = (uint8_t)w->event.kind,
 		.level = (uint8_t)w->level,
 	};
-	if (!queue_empty(&d->queue) || daemon_send_edge(d, &it) == -ENOTCONN)
-		daemon_queue_edge(d, &it);
+	daemon_publish_edge(d, &it);
 }
 
 static void daemon_on_ready(struct pin *pin, int level, void *data)
@@ -350,6 +371,21 @@ static void daemon_on_tick(uv_timer_t *timer)
 	daemon_notify("WATCHDOG=1");
 }
 
+/* At a stop while offline, the edge messages kept are lost: count them. */
+static void daemon_drop_queue(struct daemon *d)
+{
+	struct queue_item it;
+	size_t lost = 0;
+
+	while (queue_pop(&d->queue, &it)) {
+		daemon_drop_edge(d, it.pin);
+		lost++;
+	}
+	if (lost)
+		log_warn("%zu edge messages kept while offline are lost, "
+			 "counted in 'dropped'", lost);
+}
+
 /* Stop counting, publish the final counts, then leave the broker. */
 static void daemon_stop(struct daemon *d)
 {
@@ -361,11 +397,9 @@ static void daemon_stop(struct daemon *d)
 		pin_close(d->pins[i].pin);
 		d->pins[i].pin = NULL;
 	}
+	daemon_drop_queue(d);
 	for (i = 0; i < d->n_pins; i++)
 		daemon_publish_count(&d->pins[i]);
-	if (!queue_empty(&d->queue))
-		log_warn("%zu edge messages kept while offline are lost",
-			 d->queue.len);
 	session_stop(d->session, false);
 }
 
@@ -465,6 +499,21 @@ static void daemon_init_timers(struct daemon *d)
 		     d->cfg->mqtt.topic_prefix, "error");
 }
 
+/* Counts of pins not configured now stay in the state file: say so. */
+static void daemon_log_kept(struct daemon *d)
+{
+	struct counts_values v;
+	unsigned int gpio;
+	size_t k;
+
+	for (k = 0; k < counts_kept(d->counts); k++) {
+		gpio = counts_kept_gpio(d->counts, k, &v);
+		log_notice("gpio %u is not configured: its count %" PRIu64
+			   " stays in the state file for when it is again",
+			   gpio, v.count);
+	}
+}
+
 static int daemon_open_counts(struct daemon *d, bool reset)
 {
 	unsigned int *gpios;
@@ -480,6 +529,8 @@ static int daemon_open_counts(struct daemon *d, bool reset)
 	rc = counts_open(d->cfg->gpio.state_file, gpios, d->cfg->n_pins, reset,
 			 &d->counts, err, sizeof(err));
 	free(gpios);
+	if (!rc)
+		daemon_log_kept(d);
 	if (rc == -EUCLEAN)
 		log_error("%s; refusing to start: run once with "
 			  "--reset-counts to start counting from zero", err);

@@ -46,7 +46,7 @@ static int read_password(const char *path, char *buf, size_t len)
 	ssize_t n;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
 		log_error("cannot read password_file '%s': %s", path,
 			  strerror(errno));
@@ -167,11 +167,24 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return -1;
 }
 
+/* Started with stdin, stdout or stderr closed, the first files opened
+ * would take their numbers, and log lines would go into them. */
+static void keep_standard_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0 && fd <= 2)
+		fcntl(fd, F_SETFD, 0);
+	if (fd > 2)
+		close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { .log_level = LOG_INFO };
 	int rc;
 
+	keep_standard_fds();
 	rc = parse_options(argc, argv, &o);
 	if (rc >= 0)
 		return rc;

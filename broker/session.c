@@ -17,6 +17,7 @@
 #include "topic.h"
 
 #define SESSION_ADDRS_MAX 8
+#define SESSION_STABLE_MS 10000	/* online this long: backoff starts over */
 
 enum session_state {
 	SESSION_IDLE,		/* not started */
@@ -53,6 +54,9 @@ struct session {
 	int sub_mid;
 	int offline_mid;
 	uint64_t offline_since;	/* uv_now when the connection was lost */
+	uint64_t online_since;	/* uv_now when the session came online */
+	unsigned int refusals;	/* publishes the broker refused, online */
+	bool too_big;		/* a message over the broker's limit seen */
 	bool ever_online;
 	bool quiet;		/* this outage was logged already */
 	const char *address;	/* the one tried last */
@@ -123,15 +127,22 @@ static void session_watch(struct session *s)
 
 static char session_verify_error[96];
 
-/* Words for a libmosquitto error; for TLS, why the certificate was bad. */
+/* Words for a libmosquitto error or an MQTT 5 reason code. */
 static const char *session_strerror(int rc)
 {
 	static char text[160];
 
 	if (rc == MOSQ_ERR_ERRNO)
 		return strerror(errno);
-	if (rc != MOSQ_ERR_TLS || !session_verify_error[0])
+	if (rc >= 0x80)
+		return mosquitto_reason_string(rc);
+	if (rc == MOSQ_ERR_KEEPALIVE)
+		return "no answer from the broker within the keepalive time";
+	if (rc != MOSQ_ERR_TLS)
 		return mosquitto_strerror(rc);
+	if (!session_verify_error[0])
+		return "TLS handshake failed (does the broker speak TLS on "
+		       "this port?)";
 	snprintf(text, sizeof(text), "TLS: %s", session_verify_error);
 	session_verify_error[0] = '\0';
 	return text;
@@ -338,7 +349,8 @@ static void session_on_subscribe(struct mosquitto *mosq, void *data,
 	s->state = SESSION_ONLINE;
 	s->ever_online = true;
 	s->quiet = false;
-	backoff_reset(&s->backoff);
+	s->online_since = uv_now(s->loop);
+	s->refusals = 0;
 	s->ops->on_online(s->data);
 }
 
@@ -374,10 +386,15 @@ static void session_lost(struct session *s, int rc)
 		session_failed(s, "%s", session_strerror(rc));
 		return;
 	}
-	log_warn("lost connection to broker %s:%u: %s; reconnecting",
-		 s->cfg->host, s->cfg->port, session_strerror(rc));
+	log_warn("lost connection to broker %s:%u: %s%s; reconnecting",
+		 s->cfg->host, s->cfg->port, session_strerror(rc),
+		 rc == MQTT_RC_SESSION_TAKEN_OVER ? " (another client uses "
+		 "this client_id)" : "");
 	s->quiet = true;
 	s->offline_since = uv_now(s->loop);
+	/* a connection that keeps dropping at once backs off too */
+	if (s->offline_since - s->online_since >= SESSION_STABLE_MS)
+		backoff_reset(&s->backoff);
 	s->state = SESSION_WAITING;
 	uv_timer_start(&s->timer, session_on_retry,
 		       backoff_next(&s->backoff), 0);
@@ -402,9 +419,17 @@ static void session_on_message(struct mosquitto *mosq, void *data,
 		s->ops->on_message(msg, s->data);
 }
 
-static void session_on_publish(struct mosquitto *mosq, void *data, int mid)
+static void session_on_publish(struct mosquitto *mosq, void *data, int mid,
+			       int reason, const mosquitto_property *props)
 {
 	struct session *s = data;
+
+	(void)props;
+	if (reason >= 0x80 && !(s->refusals++))
+		log_warn("broker %s:%u refuses what gpio-broker publishes: %s "
+			 "(reason %d); messages are lost until it accepts them",
+			 s->cfg->host, s->cfg->port,
+			 mosquitto_reason_string(reason), reason);
 
 	if (s->state == SESSION_STOPPING && mid == s->offline_mid)
 		mosquitto_disconnect(mosq);
@@ -570,7 +595,7 @@ static void session_set_callbacks(struct session *s)
 	mosquitto_disconnect_v5_callback_set(s->mosq, session_on_disconnect);
 	mosquitto_subscribe_v5_callback_set(s->mosq, session_on_subscribe);
 	mosquitto_message_callback_set(s->mosq, session_on_message);
-	mosquitto_publish_callback_set(s->mosq, session_on_publish);
+	mosquitto_publish_v5_callback_set(s->mosq, session_on_publish);
 	/* libmosquitto formats a line per packet when it has a callback */
 	if (log_threshold >= LOG_DEBUG)
 		mosquitto_log_callback_set(s->mosq, session_on_log);
@@ -685,6 +710,11 @@ int session_publish(struct session *s, const char *topic,
 		return -ENOMEM;
 	case MOSQ_ERR_PAYLOAD_SIZE:
 	case MOSQ_ERR_OVERSIZE_PACKET:
+		if (!s->too_big)
+			log_warn("a %zu-byte message to '%s' is over the "
+				 "broker's maximum packet size: such messages "
+				 "are dropped", len, topic);
+		s->too_big = true;
 		return -EMSGSIZE;
 	default:
 		/* libmosquitto keeps a QoS 1 or 2 message for the next

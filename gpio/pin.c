@@ -108,6 +108,10 @@ static int pin_export(struct pin *pin)
 	if (err == -EBUSY)
 		return pin_note(pin, err, "export failed (the pin is held by "
 				"a driver or the character device)");
+	if (err == -EINVAL)
+		return pin_note(pin, err, "export of gpio%d failed (no such "
+				"line? with Linux 6.6 and later, numbers moved: "
+				"see 'chip =')", pin->number);
 	if (err)
 		return pin_note(pin, err, "export failed");
 
@@ -251,13 +255,18 @@ static int pin_open(struct pin *pin)
 	return pin_watches_edges(pin) ? pin_watch(pin) : 0;
 }
 
-/* Whether fd is still the value file this pin opened. */
+/*
+ * Whether fd is still the value file this pin opened: not when it was
+ * closed behind our back (EBADF) or now refers to another file. An fd
+ * whose file system is gone (ENOTCONN…) is still ours to close.
+ */
 static bool pin_owns_fd(const struct pin *pin)
 {
 	struct stat st;
 
-	return fstat(pin->fd, &st) == 0 && st.st_dev == pin->dev &&
-	       st.st_ino == pin->ino;
+	if (fstat(pin->fd, &st))
+		return errno != EBADF;
+	return st.st_dev == pin->dev && st.st_ino == pin->ino;
 }
 
 /*

@@ -55,6 +55,8 @@ static int teardown(void **state)
 	unlink(f->path);
 	snprintf(path, sizeof(path), "%s.new", f->path);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s.lock", f->path);
+	unlink(path);
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -270,11 +272,13 @@ static void test_values_follow_their_pins(void **state)
 	assert_values(c, 1, 0, 0, 0, 0);
 	assert_values(c, 2, 170, 1, 0, 0);
 	set_values(c, 1, 50, 0, 0, 0);
+	assert_int_equal(counts_kept(c), 1);
 	counts_close(c);
 
-	/* 27 was dropped from the file when it left the configuration */
+	/* 27 was kept in the file while it was not configured */
 	c = open_ok(f, third, 4);
-	assert_values(c, 0, 0, 0, 0, 0);
+	assert_int_equal(counts_kept(c), 0);
+	assert_values(c, 0, 270, 2, 0, 0);
 	assert_values(c, 1, 170, 1, 0, 0);
 	assert_values(c, 2, 430, 3, 0, 0);
 	assert_values(c, 3, 50, 0, 0, 0);
@@ -563,9 +567,52 @@ static void test_unwritable_place_is_reported(void **state)
 	assert_int_equal(counts_open(path, gpios, 1, false, &c, f->err,
 				     sizeof(f->err)), -ENOENT);
 	assert_null(c);
-	snprintf(message, sizeof(message), "cannot write state file '%s': "
+	snprintf(message, sizeof(message), "cannot lock state file '%s': "
 		 "No such file or directory", path);
 	assert_string_equal(f->err, message);
+}
+
+/* Only one store may use a state file at a time. */
+static void test_second_store_on_one_file_is_refused(void **state)
+{
+	static const unsigned int gpios[] = { 17 };
+	struct fixture *f = *state;
+	struct counts *c, *second = NULL;
+	char message[512];
+
+	c = open_ok(f, gpios, 1);
+	assert_int_equal(counts_open(f->path, gpios, 1, false, &second,
+				     f->err, sizeof(f->err)), -EBUSY);
+	assert_null(second);
+	snprintf(message, sizeof(message), "state file '%s' is in use by "
+		 "another gpio-broker (it holds '%s.lock')", f->path, f->path);
+	assert_string_equal(f->err, message);
+	counts_close(c);
+	c = open_ok(f, gpios, 1);
+	counts_close(c);
+}
+
+/* A directory or a FIFO where the state file should be is named as such,
+ * at once (a FIFO must not block the start). */
+static void test_state_file_that_is_not_a_file(void **state)
+{
+	static const unsigned int gpios[] = { 17 };
+	struct fixture *f = *state;
+	struct counts *c = NULL;
+	char message[512];
+
+	assert_int_equal(mkfifo(f->path, 0600), 0);
+	assert_int_equal(counts_open(f->path, gpios, 1, false, &c, f->err,
+				     sizeof(f->err)), -EINVAL);
+	snprintf(message, sizeof(message), "state file '%s' is not a regular "
+		 "file", f->path);
+	assert_string_equal(f->err, message);
+	unlink(f->path);
+	assert_int_equal(mkdir(f->path, 0700), 0);
+	assert_int_equal(counts_open(f->path, gpios, 1, false, &c, f->err,
+				     sizeof(f->err)), -EINVAL);
+	assert_string_equal(f->err, message);
+	rmdir(f->path);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -594,6 +641,8 @@ int main(void)
 		T(test_dirty_until_marked_synced),
 		T(test_no_pins_is_a_valid_file),
 		T(test_unwritable_place_is_reported),
+		T(test_second_store_on_one_file_is_refused),
+		T(test_state_file_that_is_not_a_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
