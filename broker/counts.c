@@ -135,6 +135,8 @@ static int read_whole(const char *path, void **data, size_t *len)
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
 	    (size_t)st.st_size > COUNTS_FILE_MAX) {
 		close(fd);
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
 		return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
 	}
 	*len = (size_t)st.st_size;
@@ -213,6 +215,9 @@ static int counts_place(struct counts *c, const struct counts_slot *s)
 static int counts_read_error(const char *path, int rc, char *err,
 			     size_t errlen)
 {
+	if (rc == -EISDIR)
+		return counts_fail(err, errlen, rc, "state file '%s' is a "
+				   "directory, not a file", path);
 	if (rc == -EINVAL)
 		return counts_fail(err, errlen, rc, "state file '%s' is not a "
 				   "regular file", path);

@@ -13,6 +13,7 @@
 
 #define DAEMON_TICK_MAX_MS 1000
 #define DAEMON_STALL_MS 50	/* a later tick is logged at debug level */
+#define DAEMON_STALL_WARN_MS 500	/* and this late, as a warning */
 
 static void daemon_notify(const char *state)
 {
@@ -226,10 +227,27 @@ static void daemon_on_fault(struct pin *pin, void *data)
 	daemon_publish_count(dp);
 }
 
+/* Two configured pins may be one line (a number, and a chip label and
+ * offset): the first to set up keeps it. */
+static bool daemon_claim(struct pin *pin, int number, void *data)
+{
+	struct daemon_pin *dp = data;
+	size_t i;
+
+	for (i = 0; i < dp->d->n_pins; i++) {
+		struct pin *other = dp->d->pins[i].pin;
+
+		if (other && other != pin && pin_sysfs_number(other) == number)
+			return false;
+	}
+	return true;
+}
+
 static const struct pin_ops daemon_pin_ops = {
 	.on_edge = daemon_on_edge,
 	.on_ready = daemon_on_ready,
 	.on_fault = daemon_on_fault,
+	.claim = daemon_claim,
 };
 
 static void daemon_on_online(void *data)
@@ -325,7 +343,10 @@ static void daemon_note_stall(struct daemon *d, uint64_t now)
 
 	if (late > d->longest_stall)
 		d->longest_stall = late;
-	if (late > DAEMON_STALL_MS)
+	if (late > DAEMON_STALL_WARN_MS)
+		log_warn("the event loop was held up for %" PRIu64 " ms: "
+			 "edges may have been lost meanwhile", late);
+	else if (late > DAEMON_STALL_MS)
 		log_debug("the event loop ran %" PRIu64 " ms late", late);
 	d->tick_due = now + d->tick_ms;
 }
@@ -356,6 +377,7 @@ static void daemon_on_tick(uv_timer_t *timer)
 	uint64_t now = uv_now(d->loop);
 
 	daemon_note_stall(d, now);
+	command_flush_log(d, false);
 	session_tick(d->session);
 	if (d->stopping)
 		return;
@@ -425,6 +447,7 @@ static void daemon_close(struct daemon *d)
 {
 	size_t i;
 
+	command_close(d);
 	uv_close((uv_handle_t *)&d->tick, NULL);
 	for (i = 0; i < 3; i++)
 		uv_close((uv_handle_t *)&d->signals[i], NULL);
@@ -497,6 +520,7 @@ static void daemon_init_timers(struct daemon *d)
 	}
 	topic_global(d->error_topic, sizeof(d->error_topic),
 		     d->cfg->mqtt.topic_prefix, "error");
+	command_init(d);
 }
 
 /* Counts of pins not configured now stay in the state file: say so. */
@@ -559,6 +583,7 @@ static void daemon_free(struct daemon *d)
 	if (d->counts)
 		counts_close(d->counts);
 	queue_free(&d->queue);
+	command_free(d);
 	free(d->pins);
 }
 
@@ -624,6 +649,7 @@ int daemon_run(const struct config *cfg, const struct daemon_options *opt)
 	uv_run(&loop, UV_RUN_DEFAULT);
 
 	daemon_log_counts(&d);
+	command_flush_log(&d, true);
 	log_info("the event loop ran at most %" PRIu64 " ms late",
 		 d.longest_stall);
 	rc = uv_loop_close(&loop);

@@ -40,9 +40,24 @@ struct daemon_pin {
 	char buf[PAYLOAD_MAX];		/* this pin's messages are built here */
 };
 
-/* At most this many rejected commands are logged per window. */
-#define DAEMON_REJECT_LOG_MAX 10
-#define DAEMON_REJECT_WINDOW_MS 60000
+/* At most this many rejected commands are logged and answered a window;
+ * the others are counted in one line at the end of the window. */
+#define DAEMON_REJECT_MAX 50
+#define DAEMON_REJECT_WINDOW_MS 10000
+
+/* Commands wait here for their turn; COMMAND_BATCH are carried out each
+ * turn of the loop. The queue is allocated when first needed. */
+#define COMMAND_QUEUE_MAX 1024
+#define COMMAND_BATCH 16
+
+struct command;
+
+struct command_queue {
+	struct command *items;
+	size_t head;
+	size_t len;
+	uv_idle_t idle;		/* runs while commands wait */
+};
 
 struct daemon {
 	uv_loop_t *loop;
@@ -66,8 +81,9 @@ struct daemon {
 	unsigned int stop_signals;
 	bool stopping;
 	int exit_code;
-	uint64_t reject_window;		/* start of the log-limit window */
-	unsigned int rejects_logged;
+	struct command_queue commands;
+	uint64_t reject_window;		/* start of the rejection window */
+	unsigned int rejects_answered;
 	unsigned int rejects_unlogged;
 	char error_topic[TOPIC_MAX];	/* <prefix>/error */
 	char buf[PAYLOAD_ERROR_MAX];	/* rejections are built here */
@@ -88,5 +104,11 @@ void daemon_publish_count(struct daemon_pin *dp);
 
 /* command.c: a message arrived on the command subscription. */
 void command_handle(struct daemon *d, const struct mosquitto_message *msg);
+void command_init(struct daemon *d);
+void command_close(struct daemon *d);
+void command_free(struct daemon *d);
+/* Log how many rejections went unlogged: when their window is over, or
+ * 'now'. */
+void command_flush_log(struct daemon *d, bool now);
 
 #endif

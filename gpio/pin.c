@@ -71,18 +71,16 @@ static int pin_note(struct pin *pin, int err, const char *fmt, ...)
 	return err ? err : -EIO;
 }
 
-static int pin_resolve(struct pin *pin)
+static int pin_find_number(struct pin *pin, unsigned int *number)
 {
-	unsigned int number;
 	int err;
 
-	if (!pin->cfg.chip[0]) {
-		pin->number = (int)pin->cfg.number;
+	*number = pin->cfg.number;
+	if (!pin->cfg.chip[0])
 		return 0;
-	}
 
 	err = sysfs_resolve(pin->root, pin->cfg.chip, pin->cfg.number,
-			    &number);
+			    number);
 	if (err == -ENOENT)
 		return pin_note(pin, err, "no gpiochip labelled '%s'",
 				pin->cfg.chip);
@@ -91,6 +89,20 @@ static int pin_resolve(struct pin *pin)
 				pin->cfg.number, pin->cfg.chip);
 	if (err)
 		return pin_note(pin, err, "cannot read the gpiochips");
+	return 0;
+}
+
+static int pin_resolve(struct pin *pin)
+{
+	unsigned int number;
+	int err;
+
+	err = pin_find_number(pin, &number);
+	if (err)
+		return err;
+	if (pin->ops->claim && !pin->ops->claim(pin, (int)number, pin->data))
+		return pin_note(pin, 0, "sysfs gpio%u is another configured "
+				"pin already; this one is not used", number);
 	pin->number = (int)number;
 	return 0;
 }

@@ -33,6 +33,9 @@ struct pin_ops {
 	void (*on_ready)(struct pin *pin, int level, void *data);
 	/* The pin went bad; pin_fault_text says how. It is being retried. */
 	void (*on_fault)(struct pin *pin, void *data);
+	/* May this pin use sysfs gpio 'number'? Optional: two configured
+	 * pins must not be one line. */
+	bool (*claim)(struct pin *pin, int number, void *data);
 };
 
 /* Retry delays after a fault, and how long to retry EACCES after export. */

@@ -63,7 +63,9 @@ static void on_fault(struct pin *pin, void *data)
 	snprintf(r->fault, sizeof(r->fault), "%s", pin_fault_text(pin));
 }
 
-static const struct pin_ops ops = { on_edge, on_ready, on_fault };
+static const struct pin_ops ops = {
+	.on_edge = on_edge, .on_ready = on_ready, .on_fault = on_fault,
+};
 
 static void control(const char *cmd)
 {

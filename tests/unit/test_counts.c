@@ -610,7 +610,9 @@ static void test_state_file_that_is_not_a_file(void **state)
 	unlink(f->path);
 	assert_int_equal(mkdir(f->path, 0700), 0);
 	assert_int_equal(counts_open(f->path, gpios, 1, false, &c, f->err,
-				     sizeof(f->err)), -EINVAL);
+				     sizeof(f->err)), -EISDIR);
+	snprintf(message, sizeof(message), "state file '%s' is a directory, "
+		 "not a file", f->path);
 	assert_string_equal(f->err, message);
 	rmdir(f->path);
 }
