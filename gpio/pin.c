@@ -131,6 +131,14 @@ static int pin_export(struct pin *pin)
 	return 0;
 }
 
+/* Read attribute ATTR into have[32], noting a failure. */
+static int pin_read_attr(struct pin *pin, const char *attr, char *have)
+{
+	int err = sysfs_read_attr(pin->root, pin->number, attr, have, 32);
+
+	return err < 0 ? pin_note(pin, err, "read '%s' failed", attr) : 0;
+}
+
 /* Make ATTR read 'want', writing it only when it differs. */
 static int pin_ensure_attr(struct pin *pin, const char *attr,
 			   const char *want)
@@ -138,10 +146,9 @@ static int pin_ensure_attr(struct pin *pin, const char *attr,
 	char have[32];
 	int err;
 
-	err = sysfs_read_attr(pin->root, pin->number, attr, have,
-			      sizeof(have));
-	if (err < 0)
-		return pin_note(pin, err, "read '%s' failed", attr);
+	err = pin_read_attr(pin, attr, have);
+	if (err)
+		return err;
 	if (!strcmp(have, want))
 		return 0;
 
@@ -176,10 +183,9 @@ static int pin_set_direction(struct pin *pin)
 	if (!pin_is_output(pin))
 		return pin_ensure_attr(pin, "direction", "in");
 
-	err = sysfs_read_attr(pin->root, pin->number, "direction", have,
-			      sizeof(have));
-	if (err < 0)
-		return pin_note(pin, err, "read 'direction' failed");
+	err = pin_read_attr(pin, "direction", have);
+	if (err)
+		return err;
 
 	level = pin_output_start_level(pin, !strcmp(have, "out"));
 	if (level < 0)
@@ -425,10 +431,9 @@ static int pin_check_attr(struct pin *pin, const char *attr,
 	char have[32];
 	int err;
 
-	err = sysfs_read_attr(pin->root, pin->number, attr, have,
-			      sizeof(have));
-	if (err < 0)
-		return pin_note(pin, err, "read '%s' failed", attr);
+	err = pin_read_attr(pin, attr, have);
+	if (err)
+		return err;
 	if (strcmp(have, want))
 		return pin_note(pin, 0, "%s changed to '%s' behind our back",
 				attr, have);
