@@ -37,12 +37,17 @@ gb_need() {
 		>/dev/null || gb_die "apt-get install failed: ${missing[*]}"
 }
 
-# Configure and build into DIR (default build/), with extra cmake options.
+# Configure and build into DIR (default build/), with extra cmake options;
+# the compiler's output goes to DIR/build.log, and on failure its end here.
 gb_build() {
 	local dir=${1:-$GB_TOP/build}
 	shift || true
-	cmake -S "$GB_TOP" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" \
-		>/dev/null || gb_die "cmake configure failed"
-	cmake --build "$dir" -j "$(nproc)" -- --no-print-directory ||
-		gb_die "build failed"
+	gb_say "building into ${dir#"$GB_TOP"/}/"
+	mkdir -p "$dir"
+	if ! { cmake -S "$GB_TOP" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		"$@" && cmake --build "$dir" -j "$(nproc)" -- \
+		--no-print-directory; } >"$dir/build.log" 2>&1; then
+		tail -n 40 "$dir/build.log" >&2
+		gb_die "build failed, see $dir/build.log"
+	fi
 }
