@@ -383,12 +383,31 @@ static int counts_in_memory(struct counts *c)
 	return 0;
 }
 
+/* The state file's directory, made when missing (one level, 0750), as
+ * systemd's StateDirectory= would have. */
+static int counts_make_dir(const char *path, char *err, size_t errlen)
+{
+	char copy[PATH_MAX];
+	const char *dir;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	dir = dirname(copy);
+	if (!mkdir(dir, 0750) || errno == EEXIST)
+		return 0;
+	return counts_fail(err, errlen, -errno, "cannot make the directory "
+			   "'%s' of the state file: %s", dir, strerror(errno));
+}
+
 /* Only one daemon may count into a state file: hold "<path>.lock". */
 static int counts_lock(struct counts *c, const char *path, char *err,
 		       size_t errlen)
 {
 	char lock[PATH_MAX];
 	int rc;
+
+	rc = counts_make_dir(path, err, errlen);
+	if (rc)
+		return rc;
 
 	if (snprintf(lock, sizeof(lock), "%s.lock", path) >= (int)sizeof(lock))
 		return counts_fail(err, errlen, -ENAMETOOLONG,

@@ -641,6 +641,8 @@ int daemon_run(const struct config *cfg, const struct daemon_options *opt)
 		return 1;
 	}
 
+	if (!d.n_pins)
+		log_warn("no pin is configured: nothing to watch or drive");
 	log_info("gpio-broker %s running: %zu pins, state file '%s'",
 		 GB_VERSION, d.n_pins,
 		 cfg->gpio.state_file[0] ? cfg->gpio.state_file : "(none)");

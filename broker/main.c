@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <mosquitto.h>
 #include <signal.h>
 #include <stdio.h>
@@ -75,14 +77,40 @@ static int read_password(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* What a valid configuration may still lack on this machine: said, not
+ * refused, as the file may be meant for another one. */
+static void check_environment(const struct config *cfg)
+{
+	const char *state = cfg->gpio.state_file;
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (!cfg->n_pins)
+		fprintf(stderr, "%s: warning: no [pin N] section: the daemon "
+			"would have nothing to do\n", cfg->path);
+	if (stat(cfg->gpio.sysfs_root, &st) || !S_ISDIR(st.st_mode))
+		fprintf(stderr, "%s: warning: sysfs_root '%s' is not a "
+			"directory here\n", cfg->path, cfg->gpio.sysfs_root);
+	if (!state[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s", state);
+	if (stat(dirname(dir), &st) || !S_ISDIR(st.st_mode))
+		fprintf(stderr, "%s: warning: the directory of state_file "
+			"'%s' is missing here (it is made at start-up)\n",
+			cfg->path, state);
+}
+
 static int check_config(const char *path)
 {
 	struct config cfg;
 	int rc;
 
 	rc = config_load(path, &cfg, stderr);
-	if (!rc)
-		printf("%s: ok, %zu pins\n", path, cfg.n_pins);
+	if (!rc) {
+		check_environment(&cfg);
+		printf("%s: ok, %zu pin%s\n", path, cfg.n_pins,
+		       cfg.n_pins == 1 ? "" : "s");
+	}
 	config_free(&cfg);
 	return rc ? 1 : 0;
 }

@@ -127,6 +127,18 @@ static void session_watch(struct session *s)
 
 static char session_verify_error[96];
 
+/* A library's sentence as words for our messages: no final period. */
+static const char *session_words(const char *sentence, char *buf,
+				 size_t len)
+{
+	size_t n = strlen(sentence);
+
+	if (n && sentence[n - 1] == '.')
+		n--;
+	snprintf(buf, len, "%.*s", (int)n, sentence);
+	return buf;
+}
+
 /* Words for a libmosquitto error or an MQTT 5 reason code. */
 static const char *session_strerror(int rc)
 {
@@ -139,7 +151,8 @@ static const char *session_strerror(int rc)
 	if (rc == MOSQ_ERR_KEEPALIVE)
 		return "no answer from the broker within the keepalive time";
 	if (rc != MOSQ_ERR_TLS)
-		return mosquitto_strerror(rc);
+		return session_words(mosquitto_strerror(rc), text,
+				     sizeof(text));
 	if (!session_verify_error[0])
 		return "TLS handshake failed (does the broker speak TLS on "
 		       "this port?)";

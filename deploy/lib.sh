@@ -7,7 +7,14 @@ GB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 GB_BUILD_PACKAGES="build-essential cmake pkg-config libuv1-dev
 	libmosquitto-dev libcjson-dev libinih-dev libfuse3-dev fuse3
 	libcmocka-dev libssl-dev mosquitto mosquitto-clients
-	jq openssl procps psmisc iproute2 ca-certificates systemd"
+	jq openssl procps psmisc iproute2 ca-certificates systemd
+	busybox-static"
+
+# Print the script's header comment, as its --help.
+gb_usage() {
+	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' \
+		"$0"
+}
 
 gb_say() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2

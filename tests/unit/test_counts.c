@@ -563,12 +563,13 @@ static void test_unwritable_place_is_reported(void **state)
 	struct counts *c = NULL;
 	char path[128], message[256];
 
-	snprintf(path, sizeof(path), "%s/missing/counts", f->dir);
+	snprintf(path, sizeof(path), "%s/missing/deeper/counts", f->dir);
 	assert_int_equal(counts_open(path, gpios, 1, false, &c, f->err,
 				     sizeof(f->err)), -ENOENT);
 	assert_null(c);
-	snprintf(message, sizeof(message), "cannot lock state file '%s': "
-		 "No such file or directory", path);
+	snprintf(message, sizeof(message), "cannot make the directory "
+		 "'%s/missing/deeper' of the state file: No such file or "
+		 "directory", f->dir);
 	assert_string_equal(f->err, message);
 }
 
