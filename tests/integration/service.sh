@@ -15,6 +15,11 @@ for f in sysusers.d/gpio-broker.conf udev/rules.d/90-gpio-broker.rules \
 		fail "cmake --install put no $f"
 done
 
+# the daemon runs as its own user, who must read the configuration
+conf=$(find "$TEST_DIR/root" -path '*/gpio-broker/gpio-broker.ini' \
+	-not -path '*/doc/*')
+assert_eq "mode of the installed configuration" 644 "$(stat -c %a "$conf")"
+
 # verify needs ExecStart's program to exist: point it at the build
 bin=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
 sed "s|^ExecStart=$bin|ExecStart=$GB_BIN|" "$unit" \
