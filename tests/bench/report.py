@@ -659,16 +659,17 @@ def section_misses(r):
                 items.append(
                     f"**Rate, fan-in, {what}.** {num(gb)}/s against the "
                     f"ceiling reader's {num(ce)}/s; with the self-check "
-                    f"off, {num(nc)}/s. The self-check blocks the loop: "
-                    "`daemon_on_tick` calls `pin_check` for every pin in "
-                    "the same tick, every 5 s, and each check is a stat, "
-                    "an fstat and three open-read-close of attributes. "
-                    "With 32 pins that is some 350 blocking calls in a "
-                    "row, tens of ms on the simulator (about 2 ms on a "
-                    "kernel's sysfs), during which each pin coalesces "
-                    "every edge but the last: at 100 Hz a pin loses two or "
-                    "three. On one pin the check is short, which is why "
-                    "the one-pin ladder does not show it.")
+                    f"off, {num(nc)}/s. The self-check is spread over "
+                    "the 1 s ticks (with 32 pins and the default 5 s, "
+                    "about six pins a tick), and each check is a stat, an "
+                    "fstat and three open-read-close of attributes: some "
+                    "60 blocking round trips to the simulator a tick, a "
+                    "few ms here (well under one on a kernel's sysfs), "
+                    "during which every pin coalesces its edges. At these "
+                    "rates one late read is enough to fail the strict "
+                    "criterion; the delivered ratio shows how little is "
+                    "lost. Lengthen `self_check_interval_ms` where many "
+                    "pins run fast.")
                 continue
             items.append(
                 f"**Rate, {scen}, {what}.** {num(gb)} {unit} against the "
@@ -694,52 +695,33 @@ def section_misses(r):
     return "\n".join(out) + "\n"
 
 
-FINDINGS = """## Performance findings and proposals (separate experiments)
+FINDINGS = """## Performance findings, and what came of them
 
-Measured on 4 December 2026 on the same machine, outside the run above,
-each by an A/B comparison with the harness of this directory; the
-changes were tried in a scratch copy, not in the tree.
+Found on 4 December 2026 by A/B comparisons with the harness of this
+directory (each change tried in a scratch copy first), then made in the
+daemon; the run above has all four.
 
-1. **libmosquitto formats a debug line per packet for nobody**
-   (`broker/session.c`, `session_set_callbacks`). With a log callback set,
-   libmosquitto's `log__printf` mallocs a buffer and `vsnprintf`s a line
-   for every PUBLISH sent and PUBACK received, whatever the daemon's log
-   level; `session_on_log` then drops it. Proposal: set the callback in
-   `session_connect` (connection errors, TLS failures keep their log
-   lines), and clear it (`mosquitto_log_callback_set(mosq, NULL)`) in
-   `session_on_subscribe` when the session goes online, unless
-   `log_threshold >= LOG_DEBUG`; set it again when the connection is
-   lost. Measured: 14,750 → 9,800 instructions per edge (−34 %), 8.1 →
-   6.1 heap allocations per edge (all libmosquitto's).
-2. **The self-check blocks the loop with many pins**
-   (`broker/daemon.c`, `daemon_on_tick`). Every 5 s it calls `pin_check`
-   for every pin in one go: an fstat, a stat and three open-read-close
-   per pin. With 32 pins at 100 Hz on the simulator, every train that
-   overlapped a check lost 55 to 110 of 4,800 edges (four trains each,
-   twice: the third lost, the others none); with
-   `self_check_interval_ms = 0`, or with the checks spread, none. On a
-   kernel's sysfs the stall is some 2 ms, enough to lose edges on fast
-   pins. Proposal: check `ceil(n_pins × tick / self_check_interval_ms)`
-   pins per tick, round robin (a `check_pin` index in `struct daemon`),
-   so that each pin is still checked about every interval and no tick
-   blocks for more than a few pins; no extra wake-ups (an accumulator
-   rather than rounding up keeps the checks exactly as frequent as now).
-   Measured with 32 pins at 100 Hz: no edge lost in eight trains.
-3. **Resident memory of libraries used for one call**
-   (`broker/CMakeLists.txt`, `daemon_notify`). libsystemd is linked for
-   `sd_notify` only, and brings libgcrypt, libgpg-error, liblzma,
-   libzstd, liblz4 and libcap into the process. The notify protocol is
-   one datagram on the `AF_UNIX` socket named by `$NOTIFY_SOCKET`
-   (a leading `@` meaning the abstract namespace); sending it directly
-   drops those libraries. Measured with 8 pins at idle, built without
-   libsystemd: RSS about 5,040 → 4,030 KiB (PSS about 1,300 → 965 KiB),
-   under the 4 MiB target; what stays is libc, OpenSSL (libmosquitto
-   links it whatever the daemon does), the dynamic linker, libuv and
-   libmosquitto.
-4. Smaller: `payload_edge` spends about 2,200 instructions per edge in
-   `vsnprintf`; formatting the count, level and time stamp by hand after
-   the prepared head would take a few hundred. libmosquitto validates the
-   topic (UTF-8 and wildcards, about 1,000 instructions) and makes six
+1. **libmosquitto formatted a debug line per packet for nobody.** With a
+   log callback set, libmosquitto's `log__printf` mallocs a buffer and
+   `vsnprintf`s a line for every PUBLISH sent and PUBACK received,
+   whatever the daemon's log level. The daemon now sets that callback
+   only with `-v` (its own messages say what goes wrong). Measured
+   before: 14,750 instructions and 8.1 heap allocations (libmosquitto's)
+   per edge; see section 6 for now.
+2. **The self-check blocked the loop with many pins.** It checked every
+   pin in one tick every 5 s: with 32 pins at 100 Hz, a train that
+   overlapped a check lost 55 to 110 of 4,800 edges. It is now spread
+   over the ticks, round robin, each pin still checked about once per
+   `self_check_interval_ms`.
+3. **Libraries resident for one call.** libsystemd was linked for
+   `sd_notify` only and brought libgcrypt, libgpg-error, liblzma,
+   libzstd, liblz4 and libcap into the process. The daemon now sends the
+   notification datagram itself (`broker/notify.c`): RSS with 8 pins at
+   idle went from about 5,040 to 4,030 KiB.
+4. **The edge message was built with `snprintf`** (about 2,200
+   instructions per edge); it is now put together by hand after the
+   prepared head. What remains is libmosquitto's: it validates the topic
+   (UTF-8 and wildcards, about 1,000 instructions) and makes six
    allocations for every QoS 1 publish; that is its API.
 
 """
