@@ -8,7 +8,7 @@ GB_BUILD_PACKAGES="build-essential cmake pkg-config libuv1-dev
 	libmosquitto-dev libcjson-dev libinih-dev libfuse3-dev fuse3
 	libcmocka-dev libssl-dev mosquitto mosquitto-clients
 	jq openssl procps psmisc iproute2 ca-certificates systemd
-	busybox-static"
+	busybox-static cpio"
 
 # Print the script's header comment, as its --help.
 gb_usage() {
