@@ -141,6 +141,7 @@ static void command_set(struct daemon *d, struct daemon_pin *dp,
 		return;
 	}
 	err = pin_set(dp->pin, level);
+	dp->set_turn = d->commands.turn;
 	if (err == -EAGAIN)
 		command_reject(d, gpio, src, "pin %d is faulted (%s); level %d "
 			       "will be set when it recovers", gpio,
@@ -208,6 +209,19 @@ static void command_publish_states(struct daemon *d)
 			daemon_publish_state(&d->pins[i]);
 }
 
+/* Whether a command must wait for the next turn: a second change of an
+ * output does, so that the inputs it drives are read between the two
+ * changes and each change has its state message. */
+static bool command_must_wait(struct daemon *d, const struct command *c)
+{
+	struct daemon_pin *dp;
+
+	if (c->kind != TOPIC_SET)
+		return false;
+	dp = daemon_find_pin(d, c->gpio);
+	return dp && dp->set_turn == d->commands.turn;
+}
+
 static void command_on_idle(uv_idle_t *idle)
 {
 	struct daemon *d = idle->data;
@@ -220,7 +234,10 @@ static void command_on_idle(uv_idle_t *idle)
 		uv_idle_stop(idle);
 		return;
 	}
+	q->turn++;
 	for (n = 0; n < COMMAND_BATCH && q->len; n++) {
+		if (command_must_wait(d, &q->items[q->head]))
+			break;
 		command_run(d, &q->items[q->head]);
 		q->head = (q->head + 1) % COMMAND_QUEUE_MAX;
 		q->len--;

@@ -29,6 +29,7 @@ struct daemon_pin {
 	bool counting;			/* an input watching edges */
 	bool count_dirty;		/* changed since last published */
 	bool state_dirty;
+	unsigned long set_turn;		/* command turn that last set it */
 	bool faulted;
 	uint64_t faulted_at;		/* uv_now of the fault */
 	int published_level;		/* -2 before the first state */
@@ -45,8 +46,9 @@ struct daemon_pin {
 #define DAEMON_REJECT_MAX 50
 #define DAEMON_REJECT_WINDOW_MS 10000
 
-/* Commands wait here for their turn; COMMAND_BATCH are carried out each
- * turn of the loop. The queue is allocated when first needed. */
+/* Commands wait here for their turn; up to COMMAND_BATCH are carried out
+ * each turn of the loop, and at most one change of each output. The queue
+ * is allocated when first needed. */
 #define COMMAND_QUEUE_MAX 1024
 #define COMMAND_BATCH 16
 
@@ -56,6 +58,7 @@ struct command_queue {
 	struct command *items;
 	size_t head;
 	size_t len;
+	unsigned long turn;	/* counts the turns that carried some out */
 	uv_idle_t idle;		/* runs while commands wait */
 };
 
