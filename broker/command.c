@@ -243,8 +243,12 @@ static void command_on_idle(uv_idle_t *idle)
 		q->len--;
 	}
 	command_publish_states(d);
-	if (!q->len)
+	if (!q->len) {
+		/* start again at the front, so that the commands of a quiet
+		 * day keep using the same few pages of the queue */
+		q->head = 0;
 		uv_idle_stop(idle);
+	}
 }
 
 /* Queue a command; false when the queue is full or cannot be had. */
