@@ -122,22 +122,31 @@ static void slot_write(struct counts_slot *s, uint64_t seq, uint32_t gpio,
 	s->crc = counts_crc32(s, offsetof(struct counts_slot, crc));
 }
 
-/* Read a state file whole; a FIFO, a directory or a huge file is not one. */
+/* Whether st is a file that may be a state file: not a directory, a FIFO
+ * or anything larger than any state file. */
+static int check_file_kind(const struct stat *st)
+{
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st->st_mode))
+		return -EINVAL;
+	return (size_t)st->st_size > COUNTS_FILE_MAX ? -EFBIG : 0;
+}
+
+/* Read a state file whole. */
 static int read_whole(const char *path, void **data, size_t *len)
 {
 	struct stat st;
 	ssize_t got;
-	int fd;
+	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size > COUNTS_FILE_MAX) {
+	rc = fstat(fd, &st) ? -errno : check_file_kind(&st);
+	if (rc) {
 		close(fd);
-		if (S_ISDIR(st.st_mode))
-			return -EISDIR;
-		return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
+		return rc;
 	}
 	*len = (size_t)st.st_size;
 	*data = malloc(*len ? *len : 1);
