@@ -178,17 +178,16 @@ static void command_count_set(struct daemon *d, struct daemon_pin *dp,
 	daemon_publish_count(dp);
 }
 
-/* Carry out one queued command. */
-static void command_run(struct daemon *d, const struct command *c)
+/* Carry out one queued command for dp, the pin it names (NULL: none). */
+static void command_run(struct daemon *d, const struct command *c,
+			struct daemon_pin *dp)
 {
 	char topic[TOPIC_MAX];
 	struct command_source src = { topic, c->payload, c->len };
-	struct daemon_pin *dp;
 
 	topic_pin(topic, sizeof(topic), d->cfg->mqtt.topic_prefix,
 		  (unsigned int)c->gpio,
 		  c->kind == TOPIC_SET ? "set" : "count/set");
-	dp = daemon_find_pin(d, c->gpio);
 	if (!dp)
 		command_reject(d, c->gpio, &src, "pin %d is not configured",
 			       c->gpio);
@@ -209,23 +208,12 @@ static void command_publish_states(struct daemon *d)
 			daemon_publish_state(&d->pins[i]);
 }
 
-/* Whether a command must wait for the next turn: a second change of an
- * output does, so that the inputs it drives are read between the two
- * changes and each change has its state message. */
-static bool command_must_wait(struct daemon *d, const struct command *c)
-{
-	struct daemon_pin *dp;
-
-	if (c->kind != TOPIC_SET)
-		return false;
-	dp = daemon_find_pin(d, c->gpio);
-	return dp && dp->set_turn == d->commands.turn;
-}
-
 static void command_on_idle(uv_idle_t *idle)
 {
 	struct daemon *d = idle->data;
 	struct command_queue *q = &d->commands;
+	struct daemon_pin *dp;
+	struct command *c;
 	unsigned int n;
 
 	if (d->stopping) {
@@ -236,9 +224,14 @@ static void command_on_idle(uv_idle_t *idle)
 	}
 	q->turn++;
 	for (n = 0; n < COMMAND_BATCH && q->len; n++) {
-		if (command_must_wait(d, &q->items[q->head]))
+		c = &q->items[q->head];
+		dp = daemon_find_pin(d, c->gpio);
+		/* a second change of an output waits for the next turn, so
+		 * that the inputs it drives are read between the two and each
+		 * change has its state message */
+		if (c->kind == TOPIC_SET && dp && dp->set_turn == q->turn)
 			break;
-		command_run(d, &q->items[q->head]);
+		command_run(d, c, dp);
 		q->head = (q->head + 1) % COMMAND_QUEUE_MAX;
 		q->len--;
 	}

@@ -11,6 +11,8 @@
 #include "pin.h"
 #include "sysfs.h"
 
+#define PIN_ATTR_MAX 32		/* room for the text of an attribute */
+
 enum pin_state {
 	PIN_STARTING,	/* not set up yet, no fault reported */
 	PIN_READY,	/* set up; an input with edges is being watched */
@@ -131,10 +133,11 @@ static int pin_export(struct pin *pin)
 	return 0;
 }
 
-/* Read attribute ATTR into have[32], noting a failure. */
+/* Read attribute ATTR into have[PIN_ATTR_MAX], noting a failure. */
 static int pin_read_attr(struct pin *pin, const char *attr, char *have)
 {
-	int err = sysfs_read_attr(pin->root, pin->number, attr, have, 32);
+	int err = sysfs_read_attr(pin->root, pin->number, attr, have,
+				  PIN_ATTR_MAX);
 
 	return err < 0 ? pin_note(pin, err, "read '%s' failed", attr) : 0;
 }
@@ -143,7 +146,7 @@ static int pin_read_attr(struct pin *pin, const char *attr, char *have)
 static int pin_ensure_attr(struct pin *pin, const char *attr,
 			   const char *want)
 {
-	char have[32];
+	char have[PIN_ATTR_MAX];
 	int err;
 
 	err = pin_read_attr(pin, attr, have);
@@ -176,7 +179,7 @@ static int pin_output_start_level(struct pin *pin, bool is_output)
 
 static int pin_set_direction(struct pin *pin)
 {
-	char have[32];
+	char have[PIN_ATTR_MAX];
 	const char *word;
 	int err, level;
 
@@ -428,7 +431,7 @@ void pin_start(struct pin *pin)
 static int pin_check_attr(struct pin *pin, const char *attr,
 			  const char *want)
 {
-	char have[32];
+	char have[PIN_ATTR_MAX];
 	int err;
 
 	err = pin_read_attr(pin, attr, have);
