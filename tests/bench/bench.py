@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""bench.py: run gpio-broker's benchmarks (issue 5) and write their figures
+"""bench.py: run gpio-broker's benchmarks and write their figures
 as JSON. It starts a private mosquitto on a loopback port and the sysfs
 GPIO simulator in a temporary directory, runs each scenario against the
 ceiling reader, gpio-broker, the Python peer and the Node peer, and stops

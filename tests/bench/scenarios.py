@@ -1,4 +1,4 @@
-"""scenarios.py: the seven benchmark scenarios of issue 5. Each takes the
+"""scenarios.py: the seven benchmark scenarios. Each takes the
 Bench, the broker, the simulator and the run's settings, prints progress
 on stderr and returns a JSON-ready dict of figures; none asserts a time."""
 

@@ -11,10 +11,10 @@
  * train, then five pulses between two reads (one wake-up). Exit 0 when
  * every count is exact.
  *
- * facts: one line per behaviour of issue 2 ("Sysfs GPIO simulator"):
- * what the kernel did, what the issue states, and whether they agree.
- * Exit 0 when all agree, 1 when any differs. Lines marked "new" record
- * behaviour the issue does not state.
+ * facts: one line per behaviour the simulator was specified with (see
+ * tests/sim/README.md): what the kernel did, what the specification
+ * states, and whether they agree. Exit 0 when all agree, 1 when any
+ * differs. Lines marked "new" record behaviour it does not state.
  *
  * pulse: drive line N with full pulses (up, then down, 50 % duty) at a
  * fixed rate on absolute deadlines, for a daemon to count.
@@ -278,8 +278,8 @@ static int fresh_input(int off, const char *edge)
 	return fd;
 }
 
-/* Print one fact: what the kernel did and what issue 2 states (EXPECT),
- * or "-" when EXPECT is NULL because the issue says nothing about it. */
+/* Print one fact: what the kernel did and what the specification states
+ * (EXPECT), or "-" when EXPECT is NULL because it says nothing of it. */
 static void fact(const char *name, const char *expect, const char *fmt, ...)
 {
 	char seen[128];
@@ -729,7 +729,7 @@ static int run_facts(void)
 	facts_edge_latency();
 	facts_poll_coalesce();
 	facts_unexport_fd();
-	printf("facts: %d differ from issue 2\n", P.differ);
+	printf("facts: %d differ from the specification\n", P.differ);
 	return P.differ ? 1 : 0;
 }
 
